@@ -1,0 +1,57 @@
+"""create_app(settings): middleware, exception handlers, routers."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from remit import __version__
+from remit.api import router
+from remit.auth.service import signing_key
+from remit.auth.tokens import TokenCodec
+from remit.config import Settings, get_settings
+from remit.core import pagination
+from remit.core.db import Database
+from remit.core.errors import install_error_handlers
+from remit.core.middleware import ConventionsMiddleware
+from remit.core.ratelimit import RateLimiter
+from remit.core.responses import JSONResponse
+
+log = logging.getLogger("remit")
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        if database is None:
+            db.dispose()
+
+    app = FastAPI(
+        title="remit",
+        version=__version__,
+        description="Accounts payable and receivable API, wire-compatible with Monite's API version 2024-05-25.",
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        redoc_url="/v1/redoc",
+        default_response_class=JSONResponse,
+        lifespan=lifespan,
+    )
+    # The signing key is read once: from settings, or generated on first start and persisted.
+    with db.transaction() as session:
+        key = signing_key(session, settings.secret_key)
+    app.state.db = db
+    app.state.settings = settings
+    app.state.codec = TokenCodec(key, settings.token_ttl_seconds)
+    pagination.set_token_key(key)
+
+    install_error_handlers(app)
+    app.include_router(router)
+    limiter = None if settings.rate_limit == "off" else RateLimiter(settings.rate_limit, settings.rate_limit_storage)
+    app.add_middleware(ConventionsMiddleware, limiter=limiter)
+    return app

@@ -1,0 +1,110 @@
+"""The ``remit`` command: serve, migrate, partner create."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+
+from remit.config import get_settings
+
+
+def app_factory():
+    """The ASGI app for uvicorn (also its ``--factory`` target for several workers)."""
+    from remit.app import create_app
+
+    return create_app(get_settings())
+
+
+def migrate() -> None:
+    from remit.migrations import upgrade
+
+    upgrade(get_settings().database_url)
+
+
+def _bootstrap() -> None:
+    """Signing key and the bootstrap partner credential from REMIT_CLIENT_ID/SECRET (idempotent)."""
+    from remit.auth import service
+    from remit.core.db import Database
+
+    settings = get_settings()
+    db = Database(settings.database_url, pool_size=1)
+    try:
+        with db.transaction() as session:
+            service.signing_key(session, settings.secret_key)
+            if settings.client_id or settings.client_secret:
+                if not (settings.client_id and settings.client_secret):
+                    sys.exit("remit: set both REMIT_CLIENT_ID and REMIT_CLIENT_SECRET")
+                try:
+                    client_id = uuid.UUID(settings.client_id)
+                except ValueError:
+                    sys.exit("remit: REMIT_CLIENT_ID must be a UUID")
+                service.ensure_credential(
+                    session, client_id=client_id, client_secret=settings.client_secret, name="bootstrap"
+                )
+    finally:
+        db.dispose()
+
+
+def serve(host: str, port: int, workers: int, access_log: bool) -> None:
+    import uvicorn
+
+    settings = get_settings()
+    migrate()
+    _bootstrap()
+    uvicorn.run(
+        "remit.cli.main:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        log_level=settings.log_level,
+        proxy_headers=False,
+    )
+
+
+def partner_create(name: str) -> None:
+    from remit.auth import service
+    from remit.core.db import Database
+
+    migrate()
+    db = Database(get_settings().database_url, pool_size=1)
+    try:
+        with db.transaction() as session:
+            credential = service.create_partner(session, name=name)
+    finally:
+        db.dispose()
+    print(f"partner_id:    {credential.partner_id}")
+    print(f"client_id:     {credential.client_id}")
+    print(f"client_secret: {credential.client_secret}")
+    print("Keep the secret now: remit stores only its hash.", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="remit", description="remit: accounts payable and receivable API server")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve_cmd = commands.add_parser("serve", help="apply pending migrations and serve the API")
+    serve_cmd.add_argument("--host", default="127.0.0.1")
+    serve_cmd.add_argument("--port", type=int, default=8000)
+    serve_cmd.add_argument("--workers", type=int, default=1)
+    serve_cmd.add_argument("--no-access-log", dest="access_log", action="store_false")
+
+    commands.add_parser("migrate", help="apply pending database migrations")
+
+    partner = commands.add_parser("partner", help="manage partners").add_subparsers(dest="partner_command", required=True)
+    create = partner.add_parser("create", help="create a partner and print its client id and secret")
+    create.add_argument("--name", default="partner")
+
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        serve(args.host, args.port, args.workers, args.access_log)
+    elif args.command == "migrate":
+        migrate()
+    elif args.command == "partner":
+        partner_create(args.name)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""Settings: one pydantic-settings class read from ``REMIT_*`` variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REMIT_", extra="ignore")
+
+    database_url: str = "sqlite:///./remit.db"
+    # Token signing key; when empty, one is generated on first start and kept in the database.
+    secret_key: str = ""
+    token_ttl_seconds: int = Field(default=1800, ge=60, le=7 * 24 * 3600)
+    # A `limits` rate string ("30/second", "1000/second") or "off".
+    rate_limit: str = "1000/second"
+    rate_limit_storage: str = "memory://"
+    # Bootstrap partner credential ensured by `remit serve`.
+    client_id: str = ""
+    client_secret: str = ""
+    db_pool_size: int = Field(default=20, ge=1)
+    log_level: str = "info"
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        if value.strip().lower() in ("off", "", "none"):
+            return "off"
+        from limits import parse
+
+        parse(value)  # raises ValueError on a bad rate string
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,126 @@
+"""The error family and the handlers that render Monite's two error body shapes.
+
+Shape A (every status but 422): ``{"error": {"message": ...}}``.
+Shape B (422): FastAPI's ``{"detail": [{"loc": [...], "msg": ..., "type": ...}]}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from remit.core.responses import JSONResponse
+
+log = logging.getLogger("remit")
+
+
+class RemitError(Exception):
+    status_code = 500
+    message = "Server Error"
+
+    def __init__(self, message: str | None = None, *, headers: dict[str, str] | None = None, **extra: Any):
+        self.message = message or self.message
+        self.headers = headers
+        self.extra = extra
+        super().__init__(self.message)
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"message": self.message, **self.extra}}
+
+
+class BadRequest(RemitError):
+    status_code = 400
+    message = "Bad Request"
+
+
+class Unauthorized(RemitError):
+    status_code = 401
+    message = "Unauthorized"
+
+
+class Forbidden(RemitError):
+    status_code = 403
+    message = "Forbidden"
+
+
+class NotFound(RemitError):
+    status_code = 404
+    message = "Not Found"
+
+
+class Conflict(RemitError):
+    status_code = 409
+    message = "Conflict"
+
+
+class TooManyRequests(RemitError):
+    status_code = 429
+    message = "API rate limit exceeded"
+
+
+class FieldError(Exception):
+    """A field found bad after parsing: rendered as a located 422, like request validation."""
+
+    def __init__(self, loc: tuple[str | int, ...], msg: str, type_: str = "value_error"):
+        self.errors = [{"loc": list(loc), "msg": msg, "type": type_}]
+        super().__init__(msg)
+
+
+def error_response(status_code: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": {"message": message, **extra}}, status_code=status_code, headers=headers)
+
+
+def validation_response(errors: list[dict[str, Any]]) -> JSONResponse:
+    return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+
+
+async def _remit_error(request: Request, exc: RemitError) -> JSONResponse:
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    message = exc.detail if isinstance(exc.detail, str) else "HTTP error"
+    return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = []
+    for err in exc.errors():
+        err = dict(err)
+        ctx = err.get("ctx")
+        if ctx:  # exception objects inside ctx are not JSON
+            err["ctx"] = {k: (v if isinstance(v, str | int | float | bool | None) else str(v)) for k, v in ctx.items()}
+        errors.append(err)
+    return validation_response(errors)
+
+
+async def _field_error(request: Request, exc: FieldError) -> JSONResponse:
+    return validation_response(exc.errors)
+
+
+async def _integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
+    # A unique or foreign-key violation that a service did not turn into a named error first:
+    # the request conflicts with existing data; nothing was written (the transaction rolled back).
+    log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
+    return error_response(409, "The request conflicts with existing data")
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    request_id = request.scope.get("state", {}).get("request_id")
+    log.exception("unhandled error (request id %s)", request_id)
+    return error_response(500, "Server Error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RemitError, _remit_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(FieldError, _field_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,36 @@
+"""``record_change``: the event row of a state change, written in the caller's transaction.
+
+Domains call it next to the change it describes, so a committed change always has its event
+and a rolled-back one has none. History rows for resources that keep history (payables) are
+written by their domain in the same place. Webhook delivery reads these rows after commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from remit.core.versioning import IMPLEMENTED_VERSION
+from remit.events.models import Event
+
+
+def record_change(
+    session: Session,
+    *,
+    entity_id: uuid.UUID,
+    object_type: str,
+    event_type: str,
+    object_id: uuid.UUID,
+    description: str | None = None,
+) -> Event:
+    event = Event(
+        entity_id=entity_id,
+        object_type=object_type,
+        action=f"{object_type}.{event_type}",
+        object_id=object_id,
+        description=description or f"{object_type.replace('_', ' ').capitalize()} {event_type.replace('_', ' ')}",
+        api_version=IMPLEMENTED_VERSION,
+    )
+    session.add(event)
+    return event

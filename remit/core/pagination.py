@@ -1,0 +1,228 @@
+"""Keyset cursor pagination and ``field__op`` filters, shared by every list endpoint (spec 00 §6, §7).
+
+An endpoint declares a query model (a ``ListQuery`` subclass whose fields are Monite's query
+parameter names) and a ``Paginator`` that knows which column each sort field and filter means.
+Pages are found with ``WHERE (sort_col, id) > (:v, :id) ORDER BY sort_col, id LIMIT n + 1`` —
+never OFFSET — so a page costs the same at the millionth row as at the first, and concurrent
+inserts neither duplicate nor skip rows.
+
+The ``pagination_token`` is URL-safe base64 of a compact JSON document plus an HMAC-SHA256
+signature: endpoint, entity, the normalised first query, direction and keyset boundary. With a
+token, every other query parameter is ignored.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import Select, bindparam, func, tuple_
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from remit.core.errors import BadRequest
+
+T = TypeVar("T")
+TOKEN_VERSION = 1
+_key = b"remit-pagination"
+
+
+def set_token_key(secret: str) -> None:
+    global _key
+    _key = hashlib.sha256(b"pagination:" + secret.encode()).digest()
+
+
+class OrderEnum(StrEnum):
+    asc = "asc"
+    desc = "desc"
+
+
+class ListQuery(BaseModel):
+    """Common list parameters; subclasses add ``sort`` (an enum) and their filters."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    order: OrderEnum = Field(OrderEnum.asc, description="Sort order (ascending by default)")
+    limit: int = Field(100, ge=1, le=100, description="The number of items (0 .. 100) to return in a single page")
+    pagination_token: str | None = Field(None, description="A pagination token obtained from a previous call")
+
+    def filters(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"order", "limit", "pagination_token", "sort"}, exclude_none=True)
+
+
+class InvalidPaginationToken(BadRequest):
+    message = "Invalid pagination token"
+
+
+@dataclass(slots=True)
+class Page(Generic[T]):
+    data: list[T]
+    next_pagination_token: str | None = None
+    prev_pagination_token: str | None = None
+
+
+OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "in": lambda col, v: col.in_(v),
+    "not_in": lambda col, v: col.not_in(v),
+    "gt": lambda col, v: col > v,
+    "gte": lambda col, v: col >= v,
+    "lt": lambda col, v: col < v,
+    "lte": lambda col, v: col <= v,
+    "contains": lambda col, v: col.contains(v, autoescape=True),
+    "icontains": lambda col, v: col.icontains(v, autoescape=True),
+    "ncontains": lambda col, v: ~col.contains(v, autoescape=True),
+    "iexact": lambda col, v: func.lower(col) == v.lower(),
+    "istartswith": lambda col, v: col.istartswith(v, autoescape=True),
+}
+
+
+def split_filter(name: str) -> tuple[str, str | None]:
+    head, sep, op = name.rpartition("__")
+    if sep and op in OPERATORS:
+        return head, op
+    return name, None
+
+
+@dataclass
+class Paginator:
+    """How one list endpoint pages and filters: its sort columns and any special filters."""
+
+    endpoint: str
+    query_model: type[ListQuery]
+    id_column: InstrumentedAttribute
+    sort_columns: dict[str, InstrumentedAttribute]
+    default_sort: str = "created_at"
+    # A filter whose meaning is not "this column, this operator" (e.g. a name prefix over two columns).
+    custom_filters: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
+    # Query field name (without operator) → column, when it differs from the model attribute.
+    columns: dict[str, InstrumentedAttribute] = field(default_factory=dict)
+
+    def paginate(
+        self,
+        session: Session,
+        stmt: Select,
+        query: ListQuery,
+        *,
+        scope: str,
+        transform: Callable[[Any], Any] | None = None,
+    ) -> Page:
+        """``stmt`` is the scoped base select of the model; ``scope`` binds tokens to the entity."""
+        direction, boundary = "next", None
+        if query.pagination_token:
+            query, direction, boundary = self._decode(query.pagination_token, scope)
+        sort_name = getattr(query, "sort", None) or self.default_sort
+        sort_name = getattr(sort_name, "value", sort_name)
+        sort_col = self.sort_columns[sort_name]
+        descending = query.order == OrderEnum.desc
+
+        stmt = self.apply_filters(stmt, query)
+        # Going backwards reverses the scan; the page is put back in the requested order below.
+        scan_desc = descending != (direction == "prev")
+        if boundary is not None:
+            value, last_id = self._restore(boundary, sort_col)
+            key = tuple_(sort_col, self.id_column)
+            bound = tuple_(
+                bindparam(None, value, type_=sort_col.type), bindparam(None, last_id, type_=self.id_column.type)
+            )
+            stmt = stmt.where(key < bound if scan_desc else key > bound)
+        ordering = (sort_col.desc(), self.id_column.desc()) if scan_desc else (sort_col.asc(), self.id_column.asc())
+        rows = list(session.scalars(stmt.order_by(*ordering).limit(query.limit + 1)))
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        if direction == "prev":
+            rows.reverse()
+
+        page = Page(data=[transform(r) for r in rows] if transform else rows)
+        if rows:
+            first_key = (getattr(rows[0], sort_col.key), rows[0].id)
+            last_key = (getattr(rows[-1], sort_col.key), rows[-1].id)
+            has_next = more if direction == "next" else True
+            has_prev = (boundary is not None) if direction == "next" else more
+            if has_next:
+                page.next_pagination_token = self._encode(query, scope, "next", last_key)
+            if has_prev:
+                page.prev_pagination_token = self._encode(query, scope, "prev", first_key)
+        return page
+
+    def apply_filters(self, stmt: Select, query: ListQuery) -> Select:
+        model = self.id_column.class_
+        for name, value in query.filters().items():
+            if name in self.custom_filters:
+                stmt = stmt.where(self.custom_filters[name](value))
+                continue
+            field_name, op = split_filter(name)
+            column = self.columns.get(field_name) or getattr(model, field_name)
+            if op is None:
+                stmt = stmt.where(column == value)
+            else:
+                stmt = stmt.where(OPERATORS[op](column, value))
+        return stmt
+
+    # -- tokens -------------------------------------------------------------------------
+
+    def _encode(self, query: ListQuery, scope: str, direction: str, key: tuple[Any, Any]) -> str:
+        document = {
+            "v": TOKEN_VERSION,
+            "ep": self.endpoint,
+            "ent": scope,
+            "q": query.model_dump(mode="json", exclude={"pagination_token"}, exclude_none=True),
+            "dir": direction,
+            "k": [_jsonable(key[0]), str(key[1])],
+        }
+        payload = base64.urlsafe_b64encode(orjson.dumps(document)).rstrip(b"=")
+        signature = base64.urlsafe_b64encode(hmac.new(_key, payload, hashlib.sha256).digest()[:18])
+        return (payload + b"." + signature).decode()
+
+    def _decode(self, token: str, scope: str) -> tuple[ListQuery, str, list[Any]]:
+        try:
+            payload, _, signature = token.encode("ascii").partition(b".")
+            expected = base64.urlsafe_b64encode(hmac.new(_key, payload, hashlib.sha256).digest()[:18])
+            if not hmac.compare_digest(signature, expected):
+                raise ValueError("signature")
+            document = orjson.loads(base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4)))
+            if document["v"] != TOKEN_VERSION or document["ep"] != self.endpoint or document["ent"] != scope:
+                raise ValueError("foreign token")
+            if document["dir"] not in ("next", "prev"):
+                raise ValueError("direction")
+            query = self.query_model.model_validate(document["q"])
+            boundary = document["k"]
+            if not isinstance(boundary, list) or len(boundary) != 2:
+                raise ValueError("boundary")
+            return query, document["dir"], boundary
+        except (ValueError, KeyError, TypeError, UnicodeError, ValidationError, orjson.JSONDecodeError):
+            raise InvalidPaginationToken() from None
+
+    @staticmethod
+    def _restore(boundary: Sequence[Any], sort_col: InstrumentedAttribute) -> tuple[Any, uuid.UUID]:
+        raw, raw_id = boundary
+        try:
+            python_type = sort_col.type.python_type
+            if raw is None:
+                value = None
+            elif python_type is datetime:
+                value = datetime.fromisoformat(raw)
+            elif python_type is date:
+                value = date.fromisoformat(raw)
+            elif python_type is uuid.UUID:
+                value = uuid.UUID(raw)
+            else:
+                value = raw
+            return value, uuid.UUID(raw_id)
+        except (ValueError, TypeError, AttributeError):
+            raise InvalidPaginationToken() from None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value

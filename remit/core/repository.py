@@ -1,0 +1,53 @@
+"""Repositories: every SQL statement of a domain, starting from the request's entity.
+
+A repository is built from ``(session, ctx)``; its ``base()`` select is already filtered on
+``entity_id``, so an object of another entity is simply not found (404), never a 403.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar, Generic, TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from remit.core.context import RequestContext
+from remit.core.errors import NotFound
+
+M = TypeVar("M")
+
+
+class EntityScopedRepository(Generic[M]):
+    model: ClassVar[type]
+    not_found: ClassVar[type[NotFound]] = NotFound
+
+    def __init__(self, session: Session, ctx: RequestContext):
+        self.session = session
+        self.ctx = ctx
+        self.entity_id = ctx.scoped_entity_id
+
+    def base(self) -> Select[tuple[M]]:
+        return select(self.model).where(self.model.entity_id == self.entity_id)
+
+    def find(self, object_id: uuid.UUID) -> M | None:
+        return self.session.scalars(self.base().where(self.model.id == object_id)).first()
+
+    def get(self, object_id: uuid.UUID) -> M:
+        obj = self.find(object_id)
+        if obj is None:
+            raise self.not_found()
+        return obj
+
+    def get_for_update(self, object_id: uuid.UUID) -> M:
+        """Load and row-lock (PostgreSQL; SQLite transactions that write are already exclusive)."""
+        obj = self.session.scalars(self.base().where(self.model.id == object_id).with_for_update()).first()
+        if obj is None:
+            raise self.not_found()
+        return obj
+
+    def add(self, obj: M) -> M:
+        obj.entity_id = self.entity_id
+        self.session.add(obj)
+        self.session.flush()
+        return obj
