@@ -6,6 +6,7 @@ small cache keyed by the token string, and expiry is still checked on every use.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
 from collections import OrderedDict
@@ -41,8 +42,9 @@ class Principal:
 
 
 class TokenCodec:
-    def __init__(self, key: str, ttl_seconds: int, cache_size: int = 4096):
-        self._key = key
+    def __init__(self, secret: str, ttl_seconds: int, cache_size: int = 4096):
+        # A 32-byte HMAC key derived from the configured secret, whatever its length.
+        self._key = hashlib.sha256(b"remit-jwt:" + secret.encode()).digest()
         self.ttl_seconds = ttl_seconds
         self._cache: OrderedDict[str, Principal] = OrderedDict()
         self._cache_size = cache_size
