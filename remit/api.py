@@ -3,12 +3,27 @@
 from fastapi import APIRouter
 
 from remit.auth.endpoints import router as auth_router
+from remit.counterparts.endpoints import router as counterparts_router
 from remit.entities.endpoints import router as entities_router
 from remit.entities.roles.endpoints import router as roles_router
 from remit.entities.users.endpoints import router as entity_users_router
+from remit.measure_units.endpoints import router as measure_units_router
+from remit.payment_terms.endpoints import router as payment_terms_router
+from remit.products.endpoints import router as products_router
+from remit.tags.endpoints import router as tags_router
+from remit.vat_rates.endpoints import router as vat_rates_router
 
 router = APIRouter(prefix="/v1")
-router.include_router(auth_router)
-router.include_router(entities_router)
-router.include_router(entity_users_router)
-router.include_router(roles_router)
+for domain_router in (
+    auth_router,
+    entities_router,
+    entity_users_router,
+    roles_router,
+    counterparts_router,
+    tags_router,
+    payment_terms_router,
+    vat_rates_router,
+    products_router,
+    measure_units_router,
+):
+    router.include_router(domain_router)

@@ -2,24 +2,48 @@
 
 from remit.auth.models import Partner, PartnerCredential, RevokedToken, ServerSecret
 from remit.core.base import Base
+from remit.counterparts.models import (
+    Counterpart,
+    CounterpartAddress,
+    CounterpartBankAccount,
+    CounterpartContact,
+    CounterpartEinvoicingCredential,
+    CounterpartVatId,
+)
 from remit.entities.models import Entity, EntitySettings, EntityVatId
 from remit.entities.roles.models import Role
 from remit.entities.users.models import EntityUser
 from remit.events.models import Event
+from remit.measure_units.models import MeasureUnit
+from remit.payment_terms.models import PaymentTerms
+from remit.products.models import Product
+from remit.tags.models import Tag
+from remit.vat_rates.models import CustomVatRate
 
 metadata = Base.metadata
 
 __all__ = [
     "Base",
+    "Counterpart",
+    "CounterpartAddress",
+    "CounterpartBankAccount",
+    "CounterpartContact",
+    "CounterpartEinvoicingCredential",
+    "CounterpartVatId",
+    "CustomVatRate",
     "Entity",
     "EntitySettings",
     "EntityUser",
     "EntityVatId",
     "Event",
+    "MeasureUnit",
     "Partner",
     "PartnerCredential",
+    "PaymentTerms",
+    "Product",
     "RevokedToken",
     "Role",
     "ServerSecret",
+    "Tag",
     "metadata",
 ]

@@ -48,7 +48,7 @@ class OrderEnum(StrEnum):
 class ListQuery(BaseModel):
     """Common list parameters; subclasses add ``sort`` (an enum) and their filters."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     order: OrderEnum = Field(OrderEnum.asc, description="Sort order (ascending by default)")
     limit: int = Field(100, ge=1, le=100, description="The number of items (0 .. 100) to return in a single page")

@@ -1,0 +1,120 @@
+"""The shape most catalogue resources share: scoped CRUD with permissions, owners and events.
+
+A domain describes its resource once (``Resource``) and its service calls these steps, adding
+its own rules around them; anything special stays in the domain's service.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from remit.core.context import RequestContext
+from remit.core.errors import FieldError
+from remit.core.events import record_change
+from remit.core.pagination import ListQuery, Page, Paginator
+from remit.core.repository import EntityScopedRepository
+
+M = TypeVar("M")
+
+
+def apply_changes(obj: Any, changes: dict[str, Any], *, required: Iterable[str] = ()) -> None:
+    """Set PATCH fields on ``obj``; a field in ``required`` may not be cleared with null."""
+    for key in required:
+        if key in changes and changes[key] is None:
+            raise FieldError(("body", key), "Field cannot be null")
+    for key, value in changes.items():
+        setattr(obj, key, value)
+
+
+@dataclass(frozen=True)
+class Resource(Generic[M]):
+    repository: type[EntityScopedRepository[M]]
+    object_type: str  # the permission object (spec 40 §5.4)
+    event_object: str | None = None  # the webhook object type, when changes emit events
+    owner_attr: str | None = None  # the creator column that `allowed_for_own` compares
+    required: tuple[str, ...] = ()  # fields a PATCH may not clear
+    events: tuple[str, str, str] = ("created", "updated", "deleted")
+    # Resources with no object type of their own (payment terms, custom VAT rates): any user of
+    # the entity reads them, and writes need this permission instead (spec 40 §5.4).
+    write_permission: tuple[str, str] | None = None
+
+    def check(self, ctx: RequestContext, action: str, obj: Any = None) -> None:
+        if self.write_permission is not None:
+            if action != "read":
+                ctx.check(*self.write_permission)
+            return
+        if obj is not None and self.owner_attr:
+            ctx.check(self.object_type, action, owner_id=self.owner(obj))
+        else:
+            ctx.check(self.object_type, action)
+
+    def repo(self, session: Session, ctx: RequestContext) -> EntityScopedRepository[M]:
+        return self.repository(session, ctx)
+
+    def owner(self, obj: M) -> uuid.UUID | None:
+        return getattr(obj, self.owner_attr) if self.owner_attr else None
+
+    def _event(self, session: Session, ctx: RequestContext, kind: int, obj: Any) -> None:
+        if self.event_object:
+            record_change(
+                session,
+                entity_id=ctx.scoped_entity_id,
+                object_type=self.event_object,
+                event_type=self.events[kind],
+                object_id=obj.id,
+            )
+
+    def create(self, session: Session, ctx: RequestContext, obj: M) -> M:
+        self.check(ctx, "create")
+        if self.owner_attr:
+            setattr(obj, self.owner_attr, ctx.entity_user_id)
+        self.repo(session, ctx).add(obj)
+        self._event(session, ctx, 0, obj)
+        return obj
+
+    def get(self, session: Session, ctx: RequestContext, object_id: uuid.UUID, action: str = "read") -> M:
+        obj = self.repo(session, ctx).get(object_id)
+        self.check(ctx, action, obj)
+        return obj
+
+    def scoped_list(self, session: Session, ctx: RequestContext) -> Select:
+        """The entity's objects the caller may read (``allowed_for_own`` → only its own)."""
+        own = None if self.write_permission else ctx.own_filter(self.object_type)
+        repo = self.repo(session, ctx)
+        stmt = repo.base()
+        if own is not None and self.owner_attr:
+            stmt = stmt.where(getattr(repo.model, self.owner_attr) == own)
+        return stmt
+
+    def list_all(self, session: Session, ctx: RequestContext) -> list[M]:
+        model = self.repository.model
+        return list(session.scalars(self.scoped_list(session, ctx).order_by(model.created_at, model.id)))
+
+    def page(self, session: Session, ctx: RequestContext, paginator: Paginator, query: ListQuery) -> Page[M]:
+        return paginator.paginate(session, self.scoped_list(session, ctx), query, scope=str(ctx.scoped_entity_id))
+
+    def update(self, session: Session, ctx: RequestContext, object_id: uuid.UUID, changes: dict[str, Any]) -> M:
+        obj = self.get(session, ctx, object_id, "update")
+        apply_changes(obj, changes, required=self.required)
+        session.flush()
+        self._event(session, ctx, 1, obj)
+        return obj
+
+    def changed(self, session: Session, ctx: RequestContext, obj: M) -> M:
+        """Flush an object the caller changed itself, and record its event."""
+        session.flush()
+        self._event(session, ctx, 1, obj)
+        return obj
+
+    def delete(self, session: Session, ctx: RequestContext, object_id: uuid.UUID) -> M:
+        obj = self.get(session, ctx, object_id, "delete")
+        self._event(session, ctx, 2, obj)
+        session.delete(obj)
+        session.flush()
+        return obj

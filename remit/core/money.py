@@ -1,0 +1,49 @@
+"""Money: integer minor units, currencies and their exponents, rounding — in one place.
+
+Currency codes are Monite's ``CurrencyEnum`` (ISO 4217); the number of minor-unit digits comes
+from CLDR data through babel (EUR 2, JPY 0, KWD 3), never from a hard-coded ``* 100``.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import Annotated
+
+from babel.numbers import get_currency_precision
+from pydantic import Field
+
+from remit.core.enums import CurrencyEnum
+
+# The largest amount the wire allows (JavaScript's safe integer), and the column type holds.
+MAX_AMOUNT = 9_007_199_254_740_991
+
+# An amount in minor units: a non-negative integer (floats and strings are refused by the schema).
+MinorUnits = Annotated[int, Field(ge=0, le=MAX_AMOUNT, strict=True)]
+
+
+@lru_cache(maxsize=None)
+def exponent(currency: str) -> int:
+    """Digits after the decimal point of the currency's minor unit."""
+    code = CurrencyEnum(currency).value  # raises ValueError for an unknown code
+    return get_currency_precision(code)
+
+
+def to_major(amount: int, currency: str) -> Decimal:
+    """1250 EUR → Decimal('12.50'); 1250 JPY → Decimal('1250')."""
+    return Decimal(amount).scaleb(-exponent(currency))
+
+
+def to_minor(value: Decimal | str | int, currency: str) -> int:
+    """Decimal('12.505') EUR → 1251 (half away from zero on the minor unit)."""
+    return int(round_half_up(Decimal(value).scaleb(exponent(currency))))
+
+
+def round_half_up(value: Decimal) -> Decimal:
+    """Half away from zero to an integer, the rounding every amount computation uses."""
+    return value.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
+def percent_of(amount: int, basis_points: int | Decimal) -> int:
+    """``amount × bp / 10000``, rounded half away from zero (1250 bp = 12.5 %)."""
+    return int(round_half_up(Decimal(amount) * Decimal(basis_points) / Decimal(10000)))
