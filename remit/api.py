@@ -8,6 +8,7 @@ from remit.entities.endpoints import router as entities_router
 from remit.entities.roles.endpoints import router as roles_router
 from remit.entities.users.endpoints import router as entity_users_router
 from remit.measure_units.endpoints import router as measure_units_router
+from remit.payables.endpoints import router as payables_router
 from remit.payment_terms.endpoints import router as payment_terms_router
 from remit.products.endpoints import router as products_router
 from remit.tags.endpoints import router as tags_router
@@ -25,5 +26,6 @@ for domain_router in (
     vat_rates_router,
     products_router,
     measure_units_router,
+    payables_router,
 ):
     router.include_router(domain_router)

@@ -18,6 +18,7 @@ from remit.core.errors import install_error_handlers
 from remit.core.middleware import ConventionsMiddleware
 from remit.core.ratelimit import RateLimiter
 from remit.core.responses import JSONResponse
+from remit.files.endpoints import router as files_router
 
 log = logging.getLogger("remit")
 
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     install_error_handlers(app)
     app.include_router(router)
+    app.include_router(files_router)
     limiter = None if settings.rate_limit == "off" else RateLimiter(settings.rate_limit, settings.rate_limit_storage)
     app.add_middleware(ConventionsMiddleware, limiter=limiter)
     return app

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     client_id: str = ""
     client_secret: str = ""
     db_pool_size: int = Field(default=20, ge=1)
+    # Base of the download URLs remit hands out for stored files.
+    public_url: str = "http://127.0.0.1:8000"
+    storage_region: str = "local"
     log_level: str = "info"
 
     @field_validator("rate_limit")

@@ -14,7 +14,9 @@ from remit.entities.models import Entity, EntitySettings, EntityVatId
 from remit.entities.roles.models import Role
 from remit.entities.users.models import EntityUser
 from remit.events.models import Event
+from remit.files.models import StoredFile
 from remit.measure_units.models import MeasureUnit
+from remit.payables.models import Payable, PayableHistory, PayableLineItem, PayableValidationRules
 from remit.payment_terms.models import PaymentTerms
 from remit.products.models import Product
 from remit.tags.models import Tag
@@ -39,11 +41,16 @@ __all__ = [
     "MeasureUnit",
     "Partner",
     "PartnerCredential",
+    "Payable",
+    "PayableHistory",
+    "PayableLineItem",
+    "PayableValidationRules",
     "PaymentTerms",
     "Product",
     "RevokedToken",
     "Role",
     "ServerSecret",
+    "StoredFile",
     "Tag",
     "metadata",
 ]

@@ -17,7 +17,9 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
+from starlette.responses import Response
 
 from remit.auth.context import resolve_context
 from remit.auth.tokens import Principal, TokenCodec
@@ -31,32 +33,72 @@ bearer_scheme = HTTPBearer(auto_error=False, description="Access token from POST
 
 
 @dataclass(frozen=True, slots=True)
+class Output:
+    """How a route's result becomes its response: validated and rendered inside the transaction.
+
+    Rendering there means lazy attributes still load, a rendering bug rolls the request back
+    instead of answering 500 after a commit, and FastAPI has nothing left to re-validate.
+    """
+
+    adapter: TypeAdapter | None
+    status_code: int
+
+    def render(self, result: Any) -> Any:
+        if self.adapter is None or isinstance(result, Response):
+            return result
+        body = self.adapter.dump_json(self.adapter.validate_python(result, from_attributes=True))
+        return Response(body, status_code=self.status_code, media_type="application/json")
+
+
+_outputs: dict[int, Output] = {}
+
+
+def _output(request: Request) -> Output:
+    route = request.scope.get("route")
+    output = _outputs.get(id(route))
+    if output is None:
+        model = getattr(route, "response_model", None)
+        output = Output(TypeAdapter(model) if model is not None else None, getattr(route, "status_code", None) or 200)
+        _outputs[id(route)] = output
+    return output
+
+
+@dataclass(frozen=True, slots=True)
 class Call:
     db: Database
     principal: Principal
     entity_header: uuid.UUID | None
     scoped: bool
     write: bool
+    output: Output
     allow_inactive: bool = False
 
     async def run(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
-        """Run ``fn(session, ctx, **kwargs)`` in one transaction."""
+        """Run ``fn(session, ctx, **kwargs)`` in one transaction and render the route's response."""
         return await self.db.run(self._invoke, fn, kwargs, write=self.write)
 
     def _invoke(self, session: Session, fn: Callable[..., T], kwargs: dict[str, Any]) -> T:
         ctx = resolve_context(
             session, self.principal, self.entity_header, scoped=self.scoped, allow_inactive=self.allow_inactive
         )
-        return fn(session, ctx, **kwargs)
+        result = fn(session, ctx, **kwargs)
+        session.flush()
+        return self.output.render(result)
 
 
 @dataclass(frozen=True, slots=True)
 class Public:
     db: Database
     codec: TokenCodec
+    output: Output
 
     async def run(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
-        return await self.db.run(fn, codec=self.codec, **kwargs)
+        return await self.db.run(self._invoke, fn, kwargs)
+
+    def _invoke(self, session: Session, fn: Callable[..., T], kwargs: dict[str, Any]) -> T:
+        result = fn(session, codec=self.codec, **kwargs)
+        session.flush()
+        return self.output.render(result)
 
 
 def _principal(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
@@ -74,7 +116,20 @@ async def _entity_call(
     ] = None,
 ) -> Call:
     principal = _principal(request, credentials)
-    return Call(request.app.state.db, principal, x_monite_entity_id, True, request.method != "GET")
+    return Call(request.app.state.db, principal, x_monite_entity_id, True, request.method != "GET", _output(request))
+
+
+async def _optional_entity_call(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    x_monite_entity_id: Annotated[uuid.UUID | None, Header()] = None,
+) -> Call:
+    """Entity-scoped when the entity is known (user token, or header); partner-wide otherwise."""
+    principal = _principal(request, credentials)
+    scoped = x_monite_entity_id is not None
+    return Call(
+        request.app.state.db, principal, x_monite_entity_id, scoped, request.method != "GET", _output(request)
+    )
 
 
 async def _auth_call(
@@ -82,7 +137,7 @@ async def _auth_call(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Call:
     principal = _principal(request, credentials)
-    return Call(request.app.state.db, principal, None, False, request.method != "GET")
+    return Call(request.app.state.db, principal, None, False, request.method != "GET", _output(request))
 
 
 async def _auth_call_inactive_ok(
@@ -90,16 +145,19 @@ async def _auth_call_inactive_ok(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Call:
     principal = _principal(request, credentials)
-    return Call(request.app.state.db, principal, None, False, request.method != "GET", allow_inactive=True)
+    return Call(
+        request.app.state.db, principal, None, False, request.method != "GET", _output(request), allow_inactive=True
+    )
 
 
 async def _public(request: Request) -> Public:
-    return Public(request.app.state.db, request.app.state.codec)
+    return Public(request.app.state.db, request.app.state.codec, _output(request))
 
 
 EntityCall = Annotated[Call, Depends(_entity_call)]
+OptionalEntityCall = Annotated[Call, Depends(_optional_entity_call)]
 AuthCall = Annotated[Call, Depends(_auth_call)]
 AuthCallInactiveOk = Annotated[Call, Depends(_auth_call_inactive_ok)]
 PublicCall = Annotated[Public, Depends(_public)]
 
-__all__ = ["AuthCall", "AuthCallInactiveOk", "Call", "EntityCall", "PublicCall", "RequestContext"]
+__all__ = ["AuthCall", "AuthCallInactiveOk", "Call", "EntityCall", "OptionalEntityCall", "PublicCall", "RequestContext"]

@@ -8,6 +8,9 @@ written by their domain in the same place. Webhook delivery reads these rows aft
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -34,3 +37,22 @@ def record_change(
     )
     session.add(event)
     return event
+
+
+# -- in-transaction announcements ---------------------------------------------------------------
+# A domain announces what happened (``payable.submitted_for_approval``); other domains subscribe
+# (approvals start a process) and act in the same transaction, so a failure rolls both back.
+# Dependencies stay one-way: the announcer never imports its subscribers.
+
+Subscriber = Callable[..., None]
+_subscribers: dict[str, list[Subscriber]] = defaultdict(list)
+
+
+def subscribe(name: str, subscriber: Subscriber) -> None:
+    if subscriber not in _subscribers[name]:
+        _subscribers[name].append(subscriber)
+
+
+def announce(session: Session, name: str, **payload: Any) -> None:
+    for subscriber in _subscribers.get(name, ()):
+        subscriber(session, **payload)

@@ -24,7 +24,7 @@ from remit.core.versioning import (
 )
 
 # Paths served without the version header (documentation for browsers).
-UNVERSIONED = ("/v1/openapi.json", "/v1/docs", "/v1/redoc", "/docs", "/redoc", "/openapi.json")
+UNVERSIONED = ("/v1/openapi.json", "/v1/docs", "/v1/redoc", "/docs", "/redoc", "/openapi.json", "/files/")
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 JSON_ACCEPTS = (b"application/json", b"*/*", b"application/*", b"application/problem+json")
 
@@ -119,16 +119,27 @@ class ConventionsMiddleware:
 
 
 def _empty_json_as_object(receive: Receive) -> Receive:
-    """The SDK sends an all-optional body as no body with ``content-type: application/json``."""
-    first = True
+    """The SDK sends an all-optional body as no body with ``content-type: application/json``.
+
+    The JSON body is read whole (JSON bodies are small; uploads are multipart) and an empty one
+    is handed on as ``{}``.
+    """
+    done = False
 
     async def wrapped() -> Message:
-        nonlocal first
-        message = await receive()
-        if first and message["type"] == "http.request":
-            first = False
-            if not message.get("body") and not message.get("more_body", False):
-                message = {**message, "body": b"{}"}
-        return message
+        nonlocal done
+        if done:
+            return await receive()
+        chunks = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return message
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        done = True
+        body = b"".join(chunks)
+        return {"type": "http.request", "body": body or b"{}", "more_body": False}
 
     return wrapped

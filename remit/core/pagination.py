@@ -25,7 +25,8 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Select, bindparam, func, tuple_
+from sqlalchemy import Boolean, ColumnElement, Select, String, bindparam, func, tuple_
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from remit.core.errors import BadRequest
@@ -76,12 +77,34 @@ OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     "gte": lambda col, v: col >= v,
     "lt": lambda col, v: col < v,
     "lte": lambda col, v: col <= v,
-    "contains": lambda col, v: col.contains(v, autoescape=True),
+    "contains": lambda col, v: contains(col, v),
     "icontains": lambda col, v: col.icontains(v, autoescape=True),
-    "ncontains": lambda col, v: ~col.contains(v, autoescape=True),
+    "ncontains": lambda col, v: ~contains(col, v),
     "iexact": lambda col, v: func.lower(col) == v.lower(),
     "istartswith": lambda col, v: col.istartswith(v, autoescape=True),
 }
+
+
+class contains(ColumnElement[bool]):
+    """Case-sensitive substring test on every backend (SQLite's LIKE ignores ASCII case)."""
+
+    inherit_cache = True
+    type = Boolean()
+
+    def __init__(self, column: Any, value: str):
+        self.column = column
+        self.value = value
+
+
+@compiles(contains)
+def _contains_default(element: contains, compiler, **kw) -> str:
+    return compiler.process(element.column.contains(element.value, autoescape=True), **kw)
+
+
+@compiles(contains, "sqlite")
+def _contains_sqlite(element: contains, compiler, **kw) -> str:
+    needle = compiler.process(bindparam(None, element.value, type_=String()), **kw)
+    return f"(instr({compiler.process(element.column, **kw)}, {needle}) > 0)"
 
 
 def split_filter(name: str) -> tuple[str, str | None]:

@@ -6,6 +6,7 @@ known Monite version that is not newer than the requested date.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from datetime import date
 from functools import lru_cache
@@ -24,6 +25,7 @@ KNOWN_VERSIONS = (
     "2025-06-23",
 )
 HEADER = "x-monite-version"
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class MissingVersion(Exception):
@@ -41,10 +43,10 @@ class UnsupportedVersion(Exception):
 @lru_cache(maxsize=256)
 def match_version(raw: str) -> str:
     """Return the version to echo for a requested header value, or raise."""
+    if not _DATE.fullmatch(raw):
+        raise MalformedVersion(raw)
     try:
         requested = date.fromisoformat(raw)
-        if len(raw) != 10:
-            raise ValueError(raw)
     except ValueError:
         raise MalformedVersion(raw) from None
     index = bisect_right(KNOWN_VERSIONS, requested.isoformat())

@@ -107,8 +107,9 @@ def create_counterpart(
     party = data.pop(payload.type)
     counterpart = Counterpart(id=uuid.uuid4(), **data, **_party_columns(party))
     counterpart.name = _display_name(counterpart)
-    if party.get("tag_ids"):
-        counterpart.tags = TagRepository(session, ctx).by_ids([uuid.UUID(t) for t in party["tag_ids"]])
+    # Always assign: the response is built after the session closes, so ``tags`` must be loaded.
+    tag_ids = [uuid.UUID(t) for t in party.get("tag_ids") or ()]
+    counterpart.tags = TagRepository(session, ctx).by_ids(tag_ids) if tag_ids else []
     COUNTERPARTS.create(session, ctx, counterpart)
     address = CounterpartAddress(counterpart_id=counterpart.id, entity_id=counterpart.entity_id, **party["address"])
     session.add(address)

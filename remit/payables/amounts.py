@@ -1,0 +1,97 @@
+"""Derived payable values (spec 10 §4): pure functions of the payable, its line items and today."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from remit.core.money import percent_of, round_half_up
+
+
+def total_with_credit_notes(payable: Any) -> int | None:
+    """``max(T − CN, 0)``; counted credit notes arrive with the credit-notes issue (CN = 0 until then)."""
+    if payable.total_amount is None:
+        return None
+    return max(payable.total_amount - credit_note_sum(payable), 0)
+
+
+def credit_note_sum(payable: Any) -> int:
+    return 0
+
+
+def amount_due(payable: Any) -> int | None:
+    total = total_with_credit_notes(payable)
+    if total is None:
+        return None
+    if payable.status == "paid":
+        return 0
+    return max(total - (payable.amount_paid or 0), 0)
+
+
+def discount_on(terms: dict[str, Any] | None, issued_at: date | None, day: date) -> int:
+    """The early-payment discount (basis points) of the tier valid on ``day``."""
+    if not terms or issued_at is None:
+        return 0
+    for tier in ("term_1", "term_2"):
+        term = terms.get(tier)
+        if term and day <= issued_at + timedelta(days=term["number_of_days"]):
+            return term["discount"]
+    return 0
+
+
+def amount_to_pay(payable: Any, today: date) -> int | None:
+    due = amount_due(payable)
+    if due is None or due == 0:
+        return due
+    return due - percent_of(due, discount_on(payable.payment_terms, payable.issued_at, today))
+
+
+def line_item_amounts(unit_price: int | None, quantity: Decimal | None, tax: int | None) -> tuple[int | None, ...]:
+    """(subtotal, tax_amount, total) of one line item; all None without price or quantity."""
+    if unit_price is None or quantity is None:
+        return None, None, None
+    subtotal = int(round_half_up(Decimal(unit_price) * Decimal(str(quantity))))
+    tax_amount = percent_of(subtotal, tax or 0)
+    return subtotal, tax_amount, subtotal + tax_amount
+
+
+def totals_from_lines(lines: list[Any], discount: int | None) -> dict[str, int | None]:
+    """Payable amounts from its line items (spec 10 §4.2)."""
+    subtotal = sum(li.subtotal or 0 for li in lines)
+    tax_amount = sum(li.tax_amount or 0 for li in lines)
+    rates = {li.tax for li in lines}
+    return {
+        "subtotal": subtotal,
+        "tax_amount": tax_amount,
+        "total_amount": max(subtotal + tax_amount - (discount or 0), 0),
+        "tax": rates.pop() if len(rates) == 1 else None,
+    }
+
+
+def derived_due_date(terms: dict[str, Any] | None, issued_at: date | None) -> date | None:
+    if not terms or issued_at is None:
+        return None
+    return issued_at + timedelta(days=terms["term_final"]["number_of_days"])
+
+
+def suggested_term(
+    terms: dict[str, Any] | None, issued_at: date | None, due_date: date | None, priority: str | None, today: date
+) -> dict[str, Any] | None:
+    """The payment date to suggest and the discount then available (spec 10 §4.4)."""
+    if not terms or issued_at is None:
+        return {"date": due_date.isoformat(), "discount": 0} if due_date else None
+    tiers = [(terms[t]["number_of_days"], terms[t]["discount"]) for t in ("term_1", "term_2") if terms.get(t)]
+    final = (terms["term_final"]["number_of_days"], 0)
+    if priority == "bottom_line" and tiers:
+        order = [tiers[0], *tiers[1:], final]
+    elif priority == "balanced" and tiers:
+        order = [tiers[-1], final] if len(tiers) > 1 else [tiers[0], final]
+    else:
+        order = [final]
+    for days, discount in order:
+        day = issued_at + timedelta(days=days)
+        if day >= today:
+            return {"date": day.isoformat(), "discount": discount}
+    days, discount = order[-1]
+    return {"date": (issued_at + timedelta(days=days)).isoformat(), "discount": discount}
