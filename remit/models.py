@@ -1,5 +1,6 @@
 """Every domain's models, imported so that Alembic and the schema test see one metadata."""
 
+from remit.approvals.models import ApprovalPolicy, ApprovalProcess, ApprovalRequest, ApprovalRequestAssignee
 from remit.auth.models import Partner, PartnerCredential, RevokedToken, ServerSecret
 from remit.core.base import Base
 from remit.counterparts.models import (
@@ -25,6 +26,10 @@ from remit.vat_rates.models import CustomVatRate
 metadata = Base.metadata
 
 __all__ = [
+    "ApprovalPolicy",
+    "ApprovalProcess",
+    "ApprovalRequest",
+    "ApprovalRequestAssignee",
     "Base",
     "Counterpart",
     "CounterpartAddress",

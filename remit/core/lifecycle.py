@@ -104,6 +104,7 @@ def apply(
         raise table.conflict(action=action, status=obj.status)
     for guard in row.guards:
         guard(obj, ctx, params or {})
+    session.flush()  # pending ORM changes of this request go first
     model = type(obj)
     old_status = obj.status
     changes = {"status": row.target, "updated_at": clock.now(), **(values or {})}

@@ -41,7 +41,8 @@ class EntityScopedRepository(Generic[M]):
 
     def get_for_update(self, object_id: uuid.UUID) -> M:
         """Load and row-lock (PostgreSQL; SQLite transactions that write are already exclusive)."""
-        obj = self.session.scalars(self.base().where(self.model.id == object_id).with_for_update()).first()
+        stmt = self.base().where(self.model.id == object_id).with_for_update()
+        obj = self.session.scalars(stmt.execution_options(populate_existing=True)).first()
         if obj is None:
             raise self.not_found()
         return obj

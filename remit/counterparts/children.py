@@ -95,9 +95,21 @@ class Child:
         return obj
 
 
+class BankAccountChild(Child):
+    """A bank account is the default for its currency only: moving it to another currency ends that,
+    so a currency never has two defaults."""
+
+    def update(self, session: Session, ctx: RequestContext, counterpart_id: uuid.UUID, child_id: uuid.UUID,
+               changes: dict[str, Any]) -> Any:
+        account = self.get(session, ctx, counterpart_id, child_id, "update")
+        if changes.get("currency") is not None and changes["currency"] != account.currency:
+            changes = {**changes, "is_default_for_currency": False}
+        return super().update(session, ctx, counterpart_id, child_id, changes)
+
+
 ADDRESSES = Child(CounterpartAddress, "counterpart", "counterpart_address", ("created", "update", "delete"),
                   "Address", required=("city", "country", "line1", "postal_code"))
-BANK_ACCOUNTS = Child(CounterpartBankAccount, "counterpart", "counterpart_bank_account",
+BANK_ACCOUNTS = BankAccountChild(CounterpartBankAccount, "counterpart", "counterpart_bank_account",
                       ("created", "update", "delete"), "Bank account", required=("country", "currency"))
 CONTACTS = Child(CounterpartContact, "counterpart", "counterpart_contact_person", ("created", "update", "delete"),
                  "Contact", required=("first_name", "last_name", "address"))
@@ -223,5 +235,5 @@ def create_einvoicing_credential(
         schema = _SCHEMA_BY_COUNTRY.get(vat.country or "")
         if schema is None:
             raise FieldError(("body", "counterpart_vat_id_id"), "No e-invoicing network for this VAT ID's country")
-        values.update(network_identifier=vat.value, network_schema=schema)
+        values.update(counterpart_vat_id_id=vat.id, network_identifier=vat.value, network_schema=schema)
     return EINVOICING.create(session, ctx, counterpart_id, values)

@@ -43,15 +43,17 @@ def has_total(payable: Any, ctx: RequestContext, params: Mapping[str, Any]) -> N
         raise NoTotalAmount()
 
 
+PARTIAL_OUT_OF_BOUNDS = (
+    "amount_paid must be greater than 0 and less than the total amount; use mark_as_paid for full payment"
+)
+
+
 def partial_amount_in_bounds(payable: Any, ctx: RequestContext, params: Mapping[str, Any]) -> None:
+    """0 < amount_paid < total_amount_with_credit_notes, with spec 10 §15's message."""
     total = payable_total(payable)
     amount = params["amount_paid"]
-    if total is not None and amount >= total:
-        raise AmountOutOfBounds(
-            f"amount_paid must be less than the total amount ({total}); use mark_as_paid for the full payment"
-        )
-    if amount <= 0:
-        raise AmountOutOfBounds("amount_paid must be greater than 0")
+    if amount <= 0 or (total is not None and amount >= total):
+        raise AmountOutOfBounds(PARTIAL_OUT_OF_BOUNDS)
 
 
 TABLE = TransitionTable(

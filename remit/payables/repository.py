@@ -26,10 +26,16 @@ class PayableRepository(EntityScopedRepository[Payable]):
 
     def get_for_update(self, payable_id: uuid.UUID) -> Payable:
         """Row-locked on PostgreSQL so concurrent writers queue; SQLite writers are serialised anyway."""
-        payable = self.session.scalars(self.base().where(Payable.id == payable_id).with_for_update()).first()
+        payable = self.session.scalars(
+            self.base().where(Payable.id == payable_id).with_for_update().execution_options(populate_existing=True)
+        ).first()
         if payable is None:
             raise PayableNotFound(payable_id)
         return payable
+
+    def find_for_update(self, payable_id: uuid.UUID) -> Payable | None:
+        stmt = self.base().where(Payable.id == payable_id).with_for_update()
+        return self.session.scalars(stmt.execution_options(populate_existing=True)).first()
 
     def lines_query(self, payable_id: uuid.UUID):
         return select(PayableLineItem).where(

@@ -114,7 +114,8 @@ def list_entity_users(
     repo = EntityUserRepository(session, ctx)
     stmt = repo.base()
     if query.status is None and not query.pagination_token:
-        stmt = stmt.where(EntityUser.status == "active")
+        # Deleted users are listed only on request; the default travels in the page tokens.
+        query = query.model_copy(update={"status": schemas.StatusEnum.active})
     if own is not None:
         stmt = stmt.where(EntityUser.id == own)
     page = paginator.paginate(session, stmt, query, scope=str(repo.entity_id))

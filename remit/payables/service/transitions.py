@@ -67,9 +67,10 @@ def mark_as_partially_paid(
 
 
 def mark_as_paid(
-    session: Session, ctx: RequestContext, *, payable_id: uuid.UUID, payload: schemas.CommentPayload
+    session: Session, ctx: RequestContext, *, payable_id: uuid.UUID, payload: schemas.CommentPayload,
+    payable: Payable | None = None,
 ) -> Payable:
-    payable = _load(session, ctx, payable_id)
+    payable = payable or _load(session, ctx, payable_id)
     move(
         session, ctx, payable, "mark_as_paid",
         values={
@@ -81,6 +82,29 @@ def mark_as_paid(
         },
     )
     return payable
+
+
+def decide_by_policy(
+    session: Session, ctx: RequestContext, payable: Payable, kind: str, *, comment: str | None = None
+) -> None:
+    """An approval script's ``Payables.approve/reject/mark_as_paid`` (spec 20 §6.3).
+
+    Approving an approved or rejecting a rejected payable is a no-op; any other move the table
+    does not allow raises ``InvalidPayableTransition`` (a runtime error of the process).
+    """
+    if kind == "approve":
+        if payable.status != PayableStateEnum.waiting_to_be_paid:
+            move(session, ctx, payable, "approve_by_policy", values={"counterpart": snapshot(session, payable)})
+    elif kind == "reject":
+        if payable.status != PayableStateEnum.rejected:
+            move(session, ctx, payable, "reject_by_policy")
+    elif kind == "mark_as_paid":
+        if payable.status == PayableStateEnum.approve_in_progress:
+            move(session, ctx, payable, "approve_by_policy", values={"counterpart": snapshot(session, payable)})
+        mark_as_paid(session, ctx, payable_id=payable.id, payload=schemas.CommentPayload(comment=comment),
+                     payable=payable)
+    else:
+        raise ValueError(kind)
 
 
 def validate(session: Session, ctx: RequestContext, *, payable_id: uuid.UUID) -> dict[str, Any]:

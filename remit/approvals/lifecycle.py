@@ -1,0 +1,76 @@
+"""Transition tables of approval requests and processes (spec 20 §7.1, §8)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from remit.core.errors import Conflict
+from remit.core.lifecycle import TransitionTable, transition
+
+
+class ApprovalRequestStatus(StrEnum):
+    waiting = "waiting"
+    approved = "approved"
+    rejected = "rejected"
+    canceled = "canceled"
+
+
+class ProcessStatus(StrEnum):
+    running = "running"
+    waiting = "waiting"
+    succeeded = "succeeded"
+    failed = "failed"
+    canceled = "canceled"
+    timed_out = "timed_out"
+
+
+class StepStatus(StrEnum):
+    not_started = "not_started"
+    waiting = "waiting"
+    approved = "approved"
+    rejected = "rejected"
+    canceled = "canceled"
+    skipped = "skipped"
+    failed = "failed"
+
+
+class RequestNotWaiting(Conflict):
+    def __init__(self, action: str | None = None, status: str | None = None):
+        super().__init__("Approval request is not in status waiting")
+
+
+class ProcessNotActive(Conflict):
+    def __init__(self, action: str | None = None, status: str | None = None, *, process_id: object = None):
+        super().__init__(
+            f"Action is not allowed for approval policy process with id {process_id} because it is not in "
+            "one of the following statuses: running, waiting"
+        )
+
+
+R = ApprovalRequestStatus
+REQUESTS = TransitionTable(
+    object_type="approval_request",
+    states=tuple(R),
+    conflict=RequestNotWaiting,
+    rows=(
+        transition("approve", [R.waiting], R.approved, "approved"),
+        transition("reject", [R.waiting], R.rejected, "rejected"),
+        transition("cancel", [R.waiting], R.canceled, "canceled"),
+    ),
+)
+
+P = ProcessStatus
+PROCESSES = TransitionTable(
+    object_type="approval_policy",
+    states=tuple(P),
+    conflict=ProcessNotActive,
+    rows=(
+        # A process is inserted as running and leaves it within the same transaction.
+        transition("wait", [P.running], P.waiting, "", manual=False),
+        transition("succeed", [P.running, P.waiting], P.succeeded, "", manual=False),
+        transition("fail", [P.running, P.waiting], P.failed, "execution_error", manual=False),
+        transition("cancel", [P.running, P.waiting], P.canceled, "process_canceled"),
+    ),
+)
+
+ACTIVE_PROCESS = frozenset({P.running, P.waiting})

@@ -1,0 +1,396 @@
+"""The bridge between the script language and the database (STYLE.md): matching a submitted
+payable to a policy, starting its process, and advancing it when an approval request changes.
+
+Everything runs in the transaction of the request that caused it. Row locks are taken in one
+order — payable, then process, then approval request — so concurrent approvals and manual
+decisions queue instead of deadlocking; SQLite serialises writers anyway.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections import OrderedDict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from remit.approvals import script as lang
+from remit.approvals import snapshot
+from remit.approvals.lifecycle import (
+    ACTIVE_PROCESS,
+    PROCESSES,
+    REQUESTS,
+    ApprovalRequestStatus,
+    ProcessStatus,
+    StepStatus,
+)
+from remit.approvals.models import ApprovalPolicy, ApprovalProcess, ApprovalRequest, ApprovalRequestAssignee
+from remit.core import clock, lifecycle
+from remit.core.context import RequestContext
+from remit.core.events import record_change
+from remit.core.lifecycle import Transition
+from remit.entities.roles.models import Role
+from remit.entities.users.models import EntityUser
+from remit.payables.errors import InvalidPayableTransition
+from remit.payables.lifecycle import PayableStateEnum
+from remit.payables.models import Payable
+from remit.payables.repository import PayableRepository
+from remit.payables.service import transitions as payable_transitions
+from remit.payables.service.common import emit as emit_payable
+from remit.payables.service.common import entity_settings
+
+# -- parsed policies, cached by (id, updated_at) ----------------------------------------------
+
+_CACHE_SIZE = 4096
+_triggers: OrderedDict[tuple[uuid.UUID, datetime], lang.Trigger] = OrderedDict()
+_scripts: OrderedDict[tuple[uuid.UUID, datetime], lang.Script] = OrderedDict()
+
+
+def _cached(cache: OrderedDict, key: tuple, build) -> Any:
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache[key] = value
+        if len(cache) > _CACHE_SIZE:
+            cache.popitem(last=False)
+    return value
+
+
+def parsed_trigger(session: Session, policy_id: uuid.UUID, version: datetime) -> lang.Trigger:
+    return _cached(_triggers, (policy_id, version), lambda: lang.parse_trigger(
+        session.scalar(select(ApprovalPolicy.trigger).where(ApprovalPolicy.id == policy_id))
+    ))
+
+
+def parsed_script(policy: ApprovalPolicy) -> lang.Script:
+    return _cached(_scripts, (policy.id, policy.updated_at), lambda: lang.parse_script(policy.script))
+
+
+def actor_id(ctx: RequestContext) -> uuid.UUID:
+    """Who acts: the entity user, or the partner credential's client id (spec 20 §3.1)."""
+    return ctx.entity_user_id or ctx.principal.client_id
+
+
+def system(ctx: RequestContext) -> RequestContext:
+    """The approval flow acts with full rights, in the name of the user whose action moved it."""
+    return dataclasses.replace(ctx, permissions=None)
+
+
+def environment(session: Session, payable: Payable, ctx: RequestContext) -> lang.Environment:
+    settings = entity_settings(session, payable.entity_id)
+    return lang.Environment(
+        context=snapshot.context(session, payable, PayableRepository(session, ctx)),
+        convert=snapshot.converter(settings),
+    )
+
+
+# -- matching ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Match:
+    policy_id: uuid.UUID | None
+    tied: list[uuid.UUID]
+
+
+def select_policy(session: Session, ctx: RequestContext, env: lang.Environment, *,
+                  only: uuid.UUID | None = None) -> Match:
+    """The active policy whose trigger matches, by priority; a tie at the top applies none (§4.3)."""
+    now = clock.now()
+    stmt = (
+        select(ApprovalPolicy.id, ApprovalPolicy.updated_at, ApprovalPolicy.priority)
+        .where(
+            ApprovalPolicy.entity_id == ctx.scoped_entity_id,
+            ApprovalPolicy.status == "active",
+            or_(ApprovalPolicy.starts_at.is_(None), ApprovalPolicy.starts_at <= now),
+            or_(ApprovalPolicy.ends_at.is_(None), ApprovalPolicy.ends_at > now),
+        )
+        .order_by(ApprovalPolicy.priority.desc(), ApprovalPolicy.created_at, ApprovalPolicy.id)
+    )
+    if only is not None:
+        stmt = stmt.where(ApprovalPolicy.id == only)
+    matched: list[uuid.UUID] = []
+    top: int | None = None
+    for policy_id, version, priority in session.execute(stmt):
+        if top is not None and priority < top:
+            break  # lower priorities can no longer win
+        try:
+            hit = lang.evaluate_trigger(parsed_trigger(session, policy_id, version), env)
+        except (lang.EvaluationError, lang.ScriptError):
+            hit = False  # a trigger that cannot be evaluated does not match
+        if hit:
+            matched.append(policy_id)
+            top = priority
+    if len(matched) == 1:
+        return Match(matched[0], matched)
+    return Match(None, matched)
+
+
+def on_submitted(session: Session, *, ctx: RequestContext, payable: Payable) -> None:
+    """Subscriber of ``payable.submit_for_approval``: find the policy and start its process."""
+    if entity_settings(session, payable.entity_id).get("payables_skip_approval_flow"):
+        return
+    env = environment(session, payable, ctx)
+    match = select_policy(session, ctx, env)
+    if match.policy_id is None:
+        if len(match.tied) > 1:
+            emit_payable(session, payable, "multiple_approval_policies_matched")
+        return
+    start(session, ctx, payable, session.get_one(ApprovalPolicy, match.policy_id), env, actor=actor_id(ctx))
+
+
+def catch_up(session: Session, ctx: RequestContext) -> None:
+    """After a policy is created or activated: payables waiting without a policy get one (§4.4)."""
+    waiting = session.scalars(
+        PayableRepository(session, ctx).base().where(
+            Payable.status == PayableStateEnum.approve_in_progress,
+            Payable.approval_policy_id.is_(None),
+            ~select(ApprovalProcess.id).where(ApprovalProcess.payable_id == Payable.id).exists(),
+        ).with_for_update()
+    ).all()
+    for payable in waiting:
+        env = environment(session, payable, ctx)
+        match = select_policy(session, ctx, env)
+        if match.policy_id is not None:
+            start(session, ctx, payable, session.get_one(ApprovalPolicy, match.policy_id), env, actor=actor_id(ctx))
+
+
+# -- running a process ------------------------------------------------------------------------
+
+
+def start(session: Session, ctx: RequestContext, payable: Payable, policy: ApprovalPolicy,
+          env: lang.Environment, *, actor: uuid.UUID) -> ApprovalProcess:
+    payable.approval_policy_id = policy.id
+    process = ApprovalProcess(
+        id=uuid.uuid4(),
+        entity_id=payable.entity_id,
+        policy_id=policy.id,
+        payable_id=payable.id,
+        status=ProcessStatus.running,
+        input=env.context,
+        meta={"object_type": "payable", "object_id": str(payable.id), "approval_policy_id": str(policy.id)},
+        script_snapshot=policy.script,
+        gates=[],
+        created_by=actor,
+        updated_by=actor,
+    )
+    session.add(process)
+    session.flush()
+    record_change(session, entity_id=process.entity_id, object_type="approval_policy_process",
+                  event_type="created", object_id=process.id)
+    try:
+        script = parsed_script(policy)
+        process.gates = [
+            {"location": g.location, "user_ids": list(g.user_ids), "role_ids": list(g.role_ids),
+             "required_approval_count": g.required_approval_count, "status": StepStatus.not_started,
+             "approval_request_id": None}
+            for g in lang.gates(script, env)
+        ]
+    except (lang.EvaluationError, lang.ScriptError) as exc:
+        _fail(session, ctx, process, str(exc), getattr(exc, "location", None))
+        return process
+    advance(session, ctx, process, payable)
+    return process
+
+
+def advance(session: Session, ctx: RequestContext, process: ApprovalProcess, payable: Payable) -> None:
+    """Re-run the script with the requests' outcomes and carry out its plan (spec 20 §6.3, §6.4)."""
+    policy_script = lang.parse_script(process.script_snapshot)
+    env = lang.Environment(context=process.input, convert=snapshot.converter(entity_settings(session, payable.entity_id)))
+    requests = _requests(session, process)
+    results = {}
+    for gate in process.gates:
+        request = requests.get(gate["approval_request_id"])
+        if request is not None:
+            results[gate["location"]] = {
+                ApprovalRequestStatus.waiting: "pending",
+                ApprovalRequestStatus.approved: "true",
+                ApprovalRequestStatus.rejected: "false",
+                ApprovalRequestStatus.canceled: "skipped",
+            }[request.status]
+        elif gate["status"] == StepStatus.skipped:
+            results[gate["location"]] = "skipped"
+    try:
+        plan = lang.run(policy_script, env, gate_results=results, state=process.state, payable_status=payable.status)
+        _carry_out(session, ctx, process, payable, plan, requests)
+    except lang.EvaluationError as exc:
+        _fail(session, ctx, process, exc.message, exc.location)
+    except InvalidPayableTransition as exc:
+        _fail(session, ctx, process, str(exc), None)
+
+
+def _carry_out(session: Session, ctx: RequestContext, process: ApprovalProcess, payable: Payable,
+               plan: lang.Plan, requests: dict[uuid.UUID, ApprovalRequest]) -> None:
+    gates = {g["location"]: dict(g) for g in process.gates}
+    for location in plan.open:
+        gate = gates[location]
+        _check_assignees(session, process.entity_id, gate, location)
+        request = _create_request(session, process, gate, location)
+        gate.update(status=StepStatus.waiting, approval_request_id=str(request.id))
+    for location in plan.cancel:
+        gate = gates[location]
+        request = requests.get(gate["approval_request_id"])
+        if request is not None and request.status == ApprovalRequestStatus.waiting:
+            move_request(session, ctx, request, "cancel")
+            gate["status"] = StepStatus.canceled
+    for location in plan.skip:
+        if gates[location]["status"] == StepStatus.not_started:
+            gates[location]["status"] = StepStatus.skipped
+    for gate in gates.values():  # reflect requests decided by this call
+        request = requests.get(gate["approval_request_id"])
+        if request is not None and request.status in (ApprovalRequestStatus.approved, ApprovalRequestStatus.rejected):
+            gate["status"] = request.status
+    process.gates = [gates[g["location"]] for g in process.gates]
+    process.state = plan.state
+    process.updated_by = actor_id(ctx)
+    acting = system(ctx)
+    for action in plan.actions:
+        payable_transitions.decide_by_policy(session, acting, payable, action.kind, comment=action.comment)
+    if plan.finished:
+        if plan.decision and payable.status == PayableStateEnum.approve_in_progress:
+            payable_transitions.decide_by_policy(session, acting, payable, plan.decision)
+        move_process(session, ctx, process, "succeed")
+    elif process.status == ProcessStatus.running:
+        move_process(session, ctx, process, "wait")
+    else:
+        process.updated_at = clock.now()
+        session.flush()
+
+
+def _fail(session: Session, ctx: RequestContext, process: ApprovalProcess, message: str, location: str | None) -> None:
+    """A runtime error (spec 20 §6.7): the process fails, its waiting requests are canceled."""
+    requests = _requests(session, process)
+    gates = []
+    for gate in process.gates:
+        gate = dict(gate)
+        request = requests.get(gate["approval_request_id"])
+        if request is not None and request.status == ApprovalRequestStatus.waiting:
+            move_request(session, ctx, request, "cancel")
+            gate["status"] = StepStatus.canceled
+        if gate["location"] == location:
+            gate["status"] = StepStatus.failed
+        gates.append(gate)
+    process.gates = gates
+    process.error = {"message": message, "location": location}
+    move_process(session, ctx, process, "fail")
+
+
+def cancel_process(session: Session, ctx: RequestContext, process: ApprovalProcess) -> None:
+    """Stop a process: waiting requests canceled, open steps canceled, the payable untouched (§7.2)."""
+    requests = _requests(session, process)
+    gates = []
+    for gate in process.gates:
+        gate = dict(gate)
+        request = requests.get(gate["approval_request_id"])
+        if request is not None and request.status == ApprovalRequestStatus.waiting:
+            move_request(session, ctx, request, "cancel")
+        if gate["status"] in (StepStatus.waiting, StepStatus.not_started):
+            gate["status"] = StepStatus.canceled
+        gates.append(gate)
+    process.gates = gates
+    process.updated_by = actor_id(ctx)
+    move_process(session, ctx, process, "cancel")
+
+
+def on_manual_decision(session: Session, *, ctx: RequestContext, payable: Payable) -> None:
+    """Subscriber of the manual ``approve_payment_operation``/``reject``: a running process stops."""
+    for process in session.scalars(
+        select(ApprovalProcess).where(
+            ApprovalProcess.entity_id == payable.entity_id,
+            ApprovalProcess.payable_id == payable.id,
+            ApprovalProcess.status.in_(ACTIVE_PROCESS),
+        ).with_for_update()
+    ):
+        cancel_process(session, ctx, process)
+
+
+# -- requests and transitions -----------------------------------------------------------------
+
+
+def _requests(session: Session, process: ApprovalProcess) -> dict[uuid.UUID, ApprovalRequest]:
+    rows = session.scalars(select(ApprovalRequest).where(ApprovalRequest.process_id == process.id))
+    return {str(r.id): r for r in rows}
+
+
+def _check_assignees(session: Session, entity_id: uuid.UUID, gate: dict[str, Any], location: str) -> None:
+    """Run-time check (§6.7): listed users must be active, listed roles must exist."""
+    for user_id in gate["user_ids"]:
+        status = session.scalar(select(EntityUser.status).where(
+            EntityUser.id == uuid.UUID(user_id), EntityUser.entity_id == entity_id))
+        if status != "active":
+            raise lang.EvaluationError(f"Entity user {user_id} does not exist or is not active", location)
+    for role_id in gate["role_ids"]:
+        status = session.scalar(select(Role.status).where(Role.id == uuid.UUID(role_id), Role.entity_id == entity_id))
+        if status != "active":
+            raise lang.EvaluationError(f"Role {role_id} does not exist", location)
+
+
+def _create_request(session: Session, process: ApprovalProcess, gate: dict[str, Any], location: str) -> ApprovalRequest:
+    request = new_request(
+        session,
+        entity_id=process.entity_id,
+        object_id=process.payable_id,
+        user_ids=gate["user_ids"],
+        role_ids=gate["role_ids"],
+        required_approval_count=gate["required_approval_count"],
+        created_by=process.created_by,
+    )
+    request.process_id = process.id
+    request.gate_location = location
+    session.flush()
+    return request
+
+
+def new_request(session: Session, *, entity_id: uuid.UUID, object_id: uuid.UUID, user_ids: list[str],
+                role_ids: list[str], required_approval_count: int, created_by: uuid.UUID) -> ApprovalRequest:
+    request = ApprovalRequest(
+        id=uuid.uuid4(),
+        entity_id=entity_id,
+        object_type="payable",
+        object_id=object_id,
+        user_ids=[str(u) for u in user_ids],
+        role_ids=[str(r) for r in role_ids],
+        required_approval_count=required_approval_count,
+        approved_by=[],
+        status=ApprovalRequestStatus.waiting,
+        created_by=created_by,
+    )
+    session.add(request)
+    session.add_all(
+        [ApprovalRequestAssignee(request_id=request.id, kind="user", assignee_id=uuid.UUID(str(u))) for u in user_ids]
+        + [ApprovalRequestAssignee(request_id=request.id, kind="role", assignee_id=uuid.UUID(str(r))) for r in role_ids]
+    )
+    session.flush()
+    record_change(session, entity_id=entity_id, object_type="approval_request", event_type="created",
+                  object_id=request.id)
+    return request
+
+
+def _request_changed(session: Session, ctx: RequestContext, request: ApprovalRequest, row: Transition, old: str) -> None:
+    record_change(session, entity_id=request.entity_id, object_type="approval_request", event_type=row.event,
+                  object_id=request.id)
+
+
+def _process_changed(session: Session, ctx: RequestContext, process: ApprovalProcess, row: Transition, old: str) -> None:
+    if row.action == "fail":
+        record_change(session, entity_id=process.entity_id, object_type="approval_policy_process",
+                      event_type="execution_error", object_id=process.id)
+    elif row.action == "cancel":
+        record_change(session, entity_id=process.entity_id, object_type="approval_policy",
+                      event_type="process_canceled", object_id=process.policy_id)
+
+
+def move_request(session: Session, ctx: RequestContext, request: ApprovalRequest, action: str,
+                 values: dict[str, Any] | None = None) -> None:
+    lifecycle.apply(session, ctx, REQUESTS, request, action, on_change=_request_changed, values=values)
+
+
+def move_process(session: Session, ctx: RequestContext, process: ApprovalProcess, action: str) -> None:
+    session.flush()
+    lifecycle.apply(
+        session, ctx, PROCESSES, process, action, on_change=_process_changed,
+        values={"updated_by": process.updated_by},
+    )

@@ -1,0 +1,90 @@
+"""What a script sees (spec 20 §5.1): the payable as a plain dict, and Currency.convert."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from remit.core.money import exponent, round_half_up
+from remit.counterparts.models import Counterpart
+from remit.payables.models import Payable
+from remit.payables.repository import PayableRepository
+
+EVENT_NAME = "submitted_for_approval"
+
+_SCALARS = (
+    "total_amount", "subtotal", "tax", "tax_amount", "discount", "amount_due", "amount_paid", "amount_to_pay",
+    "total_amount_with_credit_notes", "currency", "document_id", "description", "sender", "issued_at", "due_date",
+    "status", "counterpart_id", "counterpart_address_id", "counterpart_bank_account_id", "counterpart_vat_id_id",
+    "project_id", "purchase_order_id", "was_created_by_user_id", "created_by_role_id", "payable_origin",
+    "source_of_payable_data", "ocr_status", "partner_metadata", "created_at", "updated_at", "counterpart",
+)
+_LINE_FIELDS = (
+    "id", "name", "description", "quantity", "unit", "unit_price", "tax", "subtotal", "tax_amount", "total",
+    "ledger_account_id", "accounting_tax_rate_id",
+)
+
+
+def plain(value: Any) -> Any:
+    """UUIDs as lowercase strings, dates ``YYYY-MM-DD``, datetimes ISO, decimals as numbers."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def invoice(session: Session, payable: Payable, repo: PayableRepository) -> dict[str, Any]:
+    data = {name: plain(getattr(payable, name)) for name in _SCALARS}
+    data["id"] = str(payable.id)
+    data["amount"] = payable.total_amount
+    data["tags"] = [
+        {"id": str(t.id), "name": t.name, "category": t.category, "description": t.description} for t in payable.tags
+    ]
+    data["line_items"] = [{f: plain(getattr(li, f)) for f in _LINE_FIELDS} for li in repo.lines(payable.id)]
+    data["counterpart_name"] = _counterpart_name(session, payable)
+    return data
+
+
+def _counterpart_name(session: Session, payable: Payable) -> str | None:
+    if payable.counterpart and payable.counterpart.get("name"):
+        return payable.counterpart["name"]
+    if payable.counterpart_id is not None:
+        name = session.scalar(select(Counterpart.name).where(Counterpart.id == payable.counterpart_id))
+        if name:
+            return name
+    return (payable.counterpart_raw_data or {}).get("name")
+
+
+def context(session: Session, payable: Payable, repo: PayableRepository) -> dict[str, Any]:
+    return {"event_name": EVENT_NAME, "invoice": invoice(session, payable, repo)}
+
+
+def converter(settings: dict[str, Any]) -> Callable[[int, str, str], int]:
+    """Currency.convert with the entity's exchange rates (``settings.currency.exchange_rates``)."""
+    rates: dict[tuple[str, str], Decimal] = {}
+    for rate in ((settings.get("currency") or {}).get("exchange_rates") or []):
+        if rate:
+            rates[(rate["base"], rate["to"])] = Decimal(str(rate["rate"]))
+
+    def convert(amount: int, from_currency: str, to_currency: str) -> int:
+        if from_currency == to_currency:
+            return int(amount)
+        if (from_currency, to_currency) in rates:
+            factor = rates[(from_currency, to_currency)]
+        elif (to_currency, from_currency) in rates:
+            factor = Decimal(1) / rates[(to_currency, from_currency)]
+        else:
+            raise LookupError(f"No exchange rate from {from_currency} to {to_currency}")
+        major = Decimal(int(amount)).scaleb(-exponent(from_currency)) * factor
+        return int(round_half_up(major.scaleb(exponent(to_currency))))
+
+    return convert
