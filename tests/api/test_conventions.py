@@ -1,0 +1,279 @@
+"""Conventions every route shares (spec 00 §1-§3, §5, §9): version header, request id, error
+shapes, content negotiation, empty JSON bodies, rate limiting, the OpenAPI document."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import httpx
+import pytest
+
+from remit.app import create_app
+from tests.fixtures.app import make_settings
+from tests.fixtures.entities import Partner, new_partner_credential
+
+BASE_URL = "http://remit.test/v1"
+
+
+@pytest.fixture
+async def bare(app):
+    """A client that sends no x-monite-version header."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+async def partner(client, db) -> Partner:
+    """One partner for the module: these tests read, they do not list the partner's entities."""
+    client_id, secret = new_partner_credential(db)
+    p = Partner(client, client_id, secret)
+    p.token = await p.token_for()
+    return p
+
+
+@pytest.fixture
+async def user(partner, entity):
+    return await partner.user_with(entity["id"], entity=["read"])
+
+
+class TestVersionHeader:
+    async def test_missing(self, bare, partner):
+        response = await bare.get("/entities", headers=partner.auth)
+        assert response.status_code == 400
+        assert response.json() == {
+            "error": {"type": "missing_api_version", "message": "Missing the x-monite-version HTTP header"}
+        }
+        assert "x-monite-version" not in response.headers
+
+    async def test_missing_is_checked_before_authentication(self, bare):
+        response = await bare.get("/entities")
+        assert response.status_code == 400
+        assert response.json()["error"]["type"] == "missing_api_version"
+
+    async def test_missing_on_the_token_endpoint(self, bare, partner):
+        body = {"client_id": str(partner.client_id), "client_secret": partner.client_secret, "grant_type": "client_credentials"}
+        response = await bare.post("/auth/token", json=body)
+        assert response.status_code == 400
+        assert response.json()["error"]["type"] == "missing_api_version"
+
+    @pytest.mark.parametrize("value", ["latest", "2024-13-01", "2024-5-25", "20240525", "2024-05-25T00:00:00Z", ""])
+    async def test_malformed(self, client, partner, value):
+        response = await client.get("/entities", headers={**partner.auth, "x-monite-version": value})
+        assert response.status_code == 422
+        detail = response.json()["detail"]
+        assert [e["loc"] for e in detail] == [["header", "x-monite-version"]]
+        assert all(isinstance(e["msg"], str) and isinstance(e["type"], str) for e in detail)
+
+    @pytest.mark.parametrize("value", ["2022-01-01", "2022-11-15"])
+    async def test_too_old(self, client, partner, value):
+        response = await client.get("/entities", headers={**partner.auth, "x-monite-version": value})
+        assert response.status_code == 400
+        assert response.json() == {"error": {"message": f"Unsupported API version {value}"}}
+
+    @pytest.mark.parametrize(
+        ("requested", "echoed"),
+        [
+            ("2024-05-25", "2024-05-25"),
+            ("2024-06-01", "2024-05-25"),
+            ("2030-01-01", "2025-06-23"),
+            ("2023-06-04", "2023-06-04"),
+            ("2022-11-16", "2022-11-16"),
+        ],
+    )
+    async def test_matched_version_is_echoed(self, client, partner, requested, echoed):
+        response = await client.get("/entities", headers={**partner.auth, "x-monite-version": requested})
+        assert response.status_code == 200
+        assert response.headers["x-monite-version"] == echoed
+
+    async def test_echoed_on_errors_too(self, client):
+        response = await client.get("/entities", headers={"x-monite-version": "2024-06-01"})
+        assert response.status_code == 401
+        assert response.headers["x-monite-version"] == "2024-05-25"
+
+
+class TestResponseHeaders:
+    async def test_request_id_is_echoed(self, client, partner):
+        response = await client.get("/entities", headers={**partner.auth, "x-request-id": "req-42"})
+        assert response.headers["x-request-id"] == "req-42"
+
+    async def test_request_id_is_generated(self, client, partner):
+        first = await client.get("/entities", headers=partner.auth)
+        second = await client.get("/entities", headers=partner.auth)
+        ids = [uuid.UUID(r.headers["x-request-id"]) for r in (first, second)]
+        assert ids[0] != ids[1]
+
+    async def test_request_id_on_rejected_requests(self, bare):
+        response = await bare.get("/entities", headers={"x-request-id": "rejected-1"})
+        assert response.status_code == 400
+        assert response.headers["x-request-id"] == "rejected-1"
+
+    async def test_process_time(self, client, partner):
+        response = await client.get("/entities", headers=partner.auth)
+        assert float(response.headers["x-process-time"]) >= 0
+
+    async def test_entity_header_is_echoed(self, client, partner, entity):
+        response = await client.get("/roles", headers=partner.on(entity["id"]))
+        assert response.status_code == 200
+        assert response.headers["x-monite-entity-id"] == entity["id"]
+
+    async def test_json_content_type(self, client, partner):
+        response = await client.get("/entities", headers=partner.auth)
+        assert response.headers["content-type"].startswith("application/json")
+
+
+class TestFrameworkErrors:
+    async def test_unknown_route(self, client, partner):
+        response = await client.get("/no_such_resource", headers=partner.auth)
+        assert response.status_code == 404
+        assert response.json() == {"error": {"message": "Not Found"}}
+
+    async def test_unknown_route_outside_v1(self, app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://remit.test") as c:
+            response = await c.get("/v2/entities", headers={"x-monite-version": "2024-05-25"})
+        assert response.status_code == 404
+        assert response.json() == {"error": {"message": "Not Found"}}
+
+    @pytest.mark.parametrize(("method", "path"), [("DELETE", "/entities"), ("PUT", "/roles"), ("GET", "/auth/token")])
+    async def test_wrong_method(self, client, partner, method, path):
+        response = await client.request(method, path, headers=partner.auth)
+        assert response.status_code == 405
+        assert response.json() == {"error": {"message": "Method Not Allowed"}}
+
+    async def test_unknown_body_field(self, client, partner):
+        body = {
+            "type": "organization",
+            "email": "a@b.example",
+            "address": {"country": "DE", "city": "Berlin", "line1": "X 1", "postal_code": "10117"},
+            "organization": {"legal_name": "A"},
+            "colour": "blue",
+        }
+        response = await client.post("/entities", json=body, headers=partner.auth)
+        assert response.status_code == 422
+        detail = response.json()["detail"]
+        assert [(e["loc"], e["type"]) for e in detail] == [(["body", "colour"], "extra_forbidden")]
+
+    async def test_unknown_nested_body_field(self, client, user):
+        response = await client.patch("/entity_users/me", json={"first_name": "A", "nick": "a"}, headers=user.auth)
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["body", "nick"]
+
+    async def test_non_uuid_path_id(self, client, partner):
+        response = await client.get("/entities/not-a-uuid", headers=partner.auth)
+        assert response.status_code == 422
+        assert [e["loc"] for e in response.json()["detail"]] == [["path", "entity_id"]]
+
+    async def test_non_uuid_path_id_on_entity_scoped_route(self, client, partner, entity):
+        response = await client.get("/roles/123", headers=partner.on(entity["id"]))
+        assert response.status_code == 422
+        assert [e["loc"] for e in response.json()["detail"]] == [["path", "role_id"]]
+
+    async def test_malformed_json(self, client, user):
+        response = await client.patch(
+            "/entity_users/me", content=b'{"first_name": ', headers={**user.auth, "content-type": "application/json"}
+        )
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"][0] == "body"
+
+    async def test_unknown_query_parameters_are_ignored(self, client, partner):
+        response = await client.get("/entities", params={"colour": "blue"}, headers=partner.auth)
+        assert response.status_code == 200
+
+
+class TestEmptyJsonBody:
+    async def test_no_body_with_json_content_type_is_an_empty_object(self, client, user):
+        response = await client.patch("/entity_users/me", headers={**user.auth, "content-type": "application/json"})
+        assert response.status_code == 200, response.text
+        assert response.json()["id"] == user.id
+        assert response.json()["first_name"] == user.data["first_name"]
+
+    async def test_explicit_empty_object(self, client, user):
+        response = await client.patch("/entity_users/me", json={}, headers=user.auth)
+        assert response.status_code == 200
+        assert response.json()["id"] == user.id
+
+    async def test_empty_body_on_a_route_with_required_fields_is_a_validation_error(self, client, partner):
+        response = await client.post("/entities", headers={**partner.auth, "content-type": "application/json"})
+        assert response.status_code == 422
+        locs = [e["loc"] for e in response.json()["detail"]]
+        assert ["body", "type"] in locs and ["body", "email"] in locs
+
+
+class TestContentNegotiation:
+    async def test_html_only_is_not_acceptable(self, client, partner):
+        response = await client.get("/entities", headers={**partner.auth, "accept": "text/html"})
+        assert response.status_code == 406
+        body = response.json()
+        assert set(body) == {"error"} and isinstance(body["error"]["message"], str)
+
+    @pytest.mark.parametrize(
+        "accept", ["application/json", "*/*", "text/html, application/json;q=0.9", "application/*", "text/html,*/*;q=0.1"]
+    )
+    async def test_json_acceptable(self, client, partner, accept):
+        response = await client.get("/entities", headers={**partner.auth, "accept": accept})
+        assert response.status_code == 200
+
+
+@pytest.fixture(scope="module")
+def limited_app(database_url, db):
+    return create_app(make_settings(database_url, rate_limit="3/second"), database=db)
+
+
+class TestRateLimit:
+    async def burst(self, app, headers: dict[str, str], n: int = 4) -> list[httpx.Response]:
+        """n requests from a fresh client address, inside one 1-second window."""
+        for _ in range(3):
+            address = (f"10.0.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}", 4000)
+            transport = httpx.ASGITransport(app=app, client=address)
+            async with httpx.AsyncClient(
+                transport=transport, base_url=BASE_URL, headers={"x-monite-version": "2024-05-25"}
+            ) as c:
+                started = time.monotonic()
+                responses = [await c.get("/entity_users/me", headers=headers) for _ in range(n)]
+            if time.monotonic() - started < 0.9:
+                return responses
+        pytest.fail("could not send the burst within one second")
+
+    async def test_quota_headers_and_429(self, limited_app):
+        responses = await self.burst(limited_app, {"x-request-id": "limit-test"})
+        assert [r.status_code for r in responses] == [401, 401, 401, 429]
+        for response, remaining in zip(responses, ["2", "1", "0", "0"], strict=True):
+            assert response.headers["ratelimit-limit"] == "3"
+            assert response.headers["x-ratelimit-limit-second"] == "3"
+            assert response.headers["ratelimit-remaining"] == remaining
+            assert response.headers["x-ratelimit-remaining-second"] == remaining
+            assert response.headers["ratelimit-reset"] == "1"
+        blocked = responses[-1]
+        assert blocked.json() == {"error": {"message": "API rate limit exceeded"}}
+        assert blocked.headers["retry-after"] == "1"
+        assert blocked.headers["x-request-id"] == "limit-test"
+        assert "retry-after" not in responses[0].headers
+
+    async def test_each_token_has_its_own_quota(self, limited_app):
+        token = {"authorization": f"Bearer token-{uuid.uuid4().hex}"}
+        with_token = await self.burst(limited_app, token)
+        assert [r.status_code for r in with_token] == [401, 401, 401, 429]
+        # Another token from the same kind of caller starts with a full quota.
+        other = await self.burst(limited_app, {"authorization": f"Bearer token-{uuid.uuid4().hex}"}, n=1)
+        assert other[0].status_code == 401
+        assert other[0].headers["ratelimit-remaining"] == "2"
+
+    async def test_unlimited_app_sends_no_quota_headers(self, client, partner):
+        response = await client.get("/entities", headers=partner.auth)
+        assert "ratelimit-limit" not in response.headers
+
+
+class TestOpenAPI:
+    async def test_served_without_version_header(self, bare):
+        response = await bare.get("/openapi.json")
+        assert response.status_code == 200
+        document = response.json()
+        assert document["openapi"].startswith("3.")
+        assert "/v1/entity_users/me" in document["paths"]
+        assert "get" in document["paths"]["/v1/entity_users/me"]
+        assert "/v1/auth/token" in document["paths"]
+
+    async def test_docs_page(self, bare):
+        response = await bare.get("/docs", headers={"accept": "text/html"})
+        assert response.status_code == 200
+        assert "text/html" in response.headers["content-type"]
