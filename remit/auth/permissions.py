@@ -20,6 +20,9 @@ class Permission(StrEnum):
     not_allowed = "not_allowed"
 
 
+_RANK = {Permission.not_allowed: 0, Permission.allowed_for_own: 1, Permission.allowed: 2}
+
+
 class PermissionDenied(Forbidden):
     def __init__(self, object_type: str, action: str):
         super().__init__(f"Action {action} for {object_type} not allowed")
@@ -41,6 +44,10 @@ class Permissions:
 
     def items(self):
         return self._grants.items()
+
+    def within(self, own: Permissions) -> bool:
+        """True if these grants give nothing beyond ``own`` (no privilege escalation)."""
+        return all(_RANK[p] <= _RANK[own.get(obj, action)] for (obj, action), p in self._grants.items())
 
     def get(self, object_type: str, action: str) -> Permission:
         return self._grants.get((object_type, action), Permission.not_allowed)

@@ -475,6 +475,34 @@ class TestRolePermissions:
         assert_error(await client.get("/roles", headers=user.auth), 403, "Action read for role not allowed")
 
 
+class TestNoPrivilegeEscalation:
+    """An entity user may not create or edit a role to grant more than its own role grants."""
+
+    async def test_create_more_powerful_role_is_refused(self, client, partner, entity):
+        user = await partner.user_with(entity["id"], role=["create", "read"])
+        body = role_body(perms=permissions(role=ALL_CRUD, payable=["read", "pay"]))
+        assert_error(await client.post("/roles", json=body, headers=user.auth), 403)
+        listed = await client.get("/roles", params={"name": body["name"]}, headers=partner.on(entity["id"]))
+        assert listed.json()["data"] == []
+
+    async def test_raising_own_role_is_refused(self, client, partner, entity):
+        user = await partner.user_with(entity["id"], role=["read", "update"])
+        role_id = user.data["role_id"]
+        body = {"permissions": permissions(role=["read", "update"], payable=["read", "approve"])}
+        assert_error(await client.patch(f"/roles/{role_id}", json=body, headers=user.auth), 403)
+        role = (await client.get(f"/roles/{role_id}", headers=partner.on(entity["id"]))).json()
+        assert [o["object_type"] for o in role["permissions"]["objects"]] == ["role"]
+
+    async def test_equal_or_smaller_grants_are_allowed(self, client, partner, entity):
+        user = await partner.user_with(entity["id"], role=["create", "read"])
+        body = role_body(perms=permissions(role={"read": "allowed_for_own"}))
+        assert (await client.post("/roles", json=body, headers=user.auth)).status_code == 200
+
+    async def test_partner_may_grant_anything(self, client, partner, entity):
+        body = role_body(perms=permissions(role=ALL_CRUD, payable=["read", "pay", "approve"]))
+        assert (await client.post("/roles", json=body, headers=partner.on(entity["id"]))).status_code == 200
+
+
 class TestMyRole:
     async def test_my_role(self, client, partner, entity):
         user = await partner.user_with(entity["id"], payable={"read": "allowed", "pay": "allowed_for_own"})

@@ -8,7 +8,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from remit.core.context import RequestContext
-from remit.core.errors import BadRequest, Conflict, NotFound
+from remit.auth.permissions import Permissions
+from remit.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from remit.core.events import record_change
 from remit.core.pagination import Page, Paginator
 from remit.core.repository import EntityScopedRepository
@@ -60,8 +61,16 @@ paginator = Paginator(
 )
 
 
-def _document(permissions: schemas.BizObjectsSchema) -> dict:
-    return permissions.model_dump(mode="json")
+class RoleTooPowerful(Forbidden):
+    message = "A role granting more than your own role cannot be created or given those permissions"
+
+
+def _document(ctx: RequestContext, permissions: schemas.BizObjectsSchema) -> dict:
+    """The permission document; an entity user may not grant more than its own role grants."""
+    document = permissions.model_dump(mode="json")
+    if ctx.permissions is not None and not Permissions.from_document(document).within(ctx.permissions):
+        raise RoleTooPowerful()
+    return document
 
 
 def create_role(session: Session, ctx: RequestContext, *, payload: schemas.CreateRoleRequest) -> Role:
@@ -69,7 +78,7 @@ def create_role(session: Session, ctx: RequestContext, *, payload: schemas.Creat
     repo = RoleRepository(session, ctx)
     if repo.name_taken(payload.name):
         raise DuplicateRoleName(payload.name)
-    role = repo.add(Role(name=payload.name, permissions=_document(payload.permissions), status="active"))
+    role = repo.add(Role(name=payload.name, permissions=_document(ctx, payload.permissions), status="active"))
     record_change(session, entity_id=repo.entity_id, object_type=OBJECT, event_type="created", object_id=role.id)
     return role
 
@@ -96,7 +105,7 @@ def update_role(
             raise DuplicateRoleName(payload.name)
         role.name = payload.name
     if payload.permissions is not None:
-        role.permissions = _document(payload.permissions)  # the document is replaced, not merged
+        role.permissions = _document(ctx, payload.permissions)  # the document is replaced, not merged
     session.flush()
     record_change(session, entity_id=repo.entity_id, object_type=OBJECT, event_type="updated", object_id=role.id)
     return role

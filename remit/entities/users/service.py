@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from remit.auth.permissions import Permission, Permissions
+from remit.auth.permissions import Permissions
 from remit.core.context import RequestContext
 from remit.core.errors import BadRequest, FieldError, Forbidden, NotFound
 from remit.core.events import record_change
@@ -19,7 +19,6 @@ from remit.entities.users import schemas
 from remit.entities.users.models import EntityUser
 
 OBJECT = "entity_user"
-_RANK = {Permission.not_allowed: 0, Permission.allowed_for_own: 1, Permission.allowed: 2}
 
 
 class EntityUserNotFound(NotFound):
@@ -80,13 +79,9 @@ def _assignable_role(repo: EntityUserRepository, ctx: RequestContext, role_id: u
     role = repo.role(role_id)
     if role is None:
         raise FieldError(("body", "role_id"), "Role not found or not active in this entity")
-    if ctx.permissions is not None and not _within(Permissions.from_document(role.permissions), ctx.permissions):
+    if ctx.permissions is not None and not Permissions.from_document(role.permissions).within(ctx.permissions):
         raise Forbidden("A role granting more than your own role cannot be assigned")
     return role
-
-
-def _within(granted: Permissions, own: Permissions) -> bool:
-    return all(_RANK[p] <= _RANK[own.get(obj, action)] for (obj, action), p in granted.items())
 
 
 def create_entity_user(
