@@ -2,6 +2,10 @@
 
 from fastapi import APIRouter
 
+from remit.approvals.policies.endpoints import router as approval_policies_router
+from remit.approvals.processes.endpoints import router as approval_processes_router
+from remit.approvals.requests.endpoints import router as approval_requests_router
+
 from remit.auth.endpoints import router as auth_router
 from remit.counterparts.endpoints import router as counterparts_router
 from remit.entities.endpoints import router as entities_router
@@ -27,5 +31,8 @@ for domain_router in (
     products_router,
     measure_units_router,
     payables_router,
+    approval_policies_router,
+    approval_processes_router,
+    approval_requests_router,
 ):
     router.include_router(domain_router)

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from remit import __version__
 from remit.api import router
+from remit.approvals import subscriptions
 from remit.auth.service import signing_key
 from remit.auth.tokens import TokenCodec
 from remit.config import Settings, get_settings
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.codec = TokenCodec(key, settings.token_ttl_seconds)
     pagination.set_token_key(key)
 
+    subscriptions.register()
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(files_router)
