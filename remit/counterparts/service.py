@@ -107,7 +107,7 @@ def create_counterpart(
     party = data.pop(payload.type)
     counterpart = Counterpart(id=uuid.uuid4(), **data, **_party_columns(party))
     counterpart.name = _display_name(counterpart)
-    # Always assign: the response is built after the session closes, so ``tags`` must be loaded.
+    # Always assign, so a new counterpart's ``tags`` is loaded (no lazy load when it is rendered).
     tag_ids = [uuid.UUID(t) for t in party.get("tag_ids") or ()]
     counterpart.tags = TagRepository(session, ctx).by_ids(tag_ids) if tag_ids else []
     COUNTERPARTS.create(session, ctx, counterpart)

@@ -40,12 +40,13 @@ class TagRepository(EntityScopedRepository[Tag]):
         return [t for t in tag_ids if t not in found]
 
     def by_ids(self, tag_ids: list[uuid.UUID]) -> list[Tag]:
-        """The entity's tags with these ids, in the given order; an unknown id is a 422."""
+        """The entity's tags with these ids (duplicates collapsed); an unknown id is a 422."""
         unknown = self.missing(tag_ids)
         if unknown:
             raise FieldError(("body", "tag_ids"), f"Tags not found: {', '.join(map(str, unknown))}")
         tags = {t.id: t for t in self.session.scalars(self.base().where(Tag.id.in_(tag_ids)))}
-        return [tags[t] for t in dict.fromkeys(tag_ids)]
+        # Sorted by name, the order relationships load them in, so create and read agree.
+        return sorted((tags[t] for t in dict.fromkeys(tag_ids)), key=lambda t: t.name)
 
 
 TAGS = Resource(TagRepository, object_type="tag", event_object="tag", owner_attr="created_by_entity_user_id",
