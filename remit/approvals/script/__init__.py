@@ -9,7 +9,9 @@ from .errors import EvaluationError, ScriptError
 from .evaluator import Environment, evaluate_trigger
 from .interpreter import Action, Gate, Plan, dry_run, gates, run
 from .nodes import Script, Trigger
-from .parser import MAX_DEPTH, MAX_GATES, MAX_NODES, MAX_STRING, parse_script, parse_trigger
+from .parser import MAX_DEPTH, MAX_GATES, MAX_NODES, MAX_STRING
+from .scripts import parse_script
+from .triggers import parse_trigger
 
 __all__ = [
     "MAX_DEPTH",
