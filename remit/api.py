@@ -12,6 +12,7 @@ from remit.entities.endpoints import router as entities_router
 from remit.entities.roles.endpoints import router as roles_router
 from remit.entities.users.endpoints import router as entity_users_router
 from remit.measure_units.endpoints import router as measure_units_router
+from remit.payables.analytics_endpoints import router as payables_analytics_router
 from remit.payables.endpoints import router as payables_router
 from remit.payment_terms.endpoints import router as payment_terms_router
 from remit.products.endpoints import router as products_router
@@ -31,6 +32,7 @@ for domain_router in (
     products_router,
     measure_units_router,
     payables_router,
+    payables_analytics_router,
     approval_policies_router,
     approval_processes_router,
     approval_requests_router,

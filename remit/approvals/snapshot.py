@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from remit.core.money import exponent, round_half_up
+from remit.core import money
+from remit.core.money import exchange_rate
 from remit.counterparts.models import Counterpart
 from remit.payables.models import Payable
 from remit.payables.repository import PayableRepository
@@ -70,21 +71,11 @@ def context(session: Session, payable: Payable, repo: PayableRepository) -> dict
 
 def converter(settings: dict[str, Any]) -> Callable[[int, str, str], int]:
     """Currency.convert with the entity's exchange rates (``settings.currency.exchange_rates``)."""
-    rates: dict[tuple[str, str], Decimal] = {}
-    for rate in ((settings.get("currency") or {}).get("exchange_rates") or []):
-        if rate:
-            rates[(rate["base"], rate["to"])] = Decimal(str(rate["rate"]))
 
     def convert(amount: int, from_currency: str, to_currency: str) -> int:
-        if from_currency == to_currency:
-            return int(amount)
-        if (from_currency, to_currency) in rates:
-            factor = rates[(from_currency, to_currency)]
-        elif (to_currency, from_currency) in rates:
-            factor = Decimal(1) / rates[(to_currency, from_currency)]
-        else:
+        rate = exchange_rate(settings, from_currency, to_currency)
+        if rate is None:
             raise LookupError(f"No exchange rate from {from_currency} to {to_currency}")
-        major = Decimal(int(amount)).scaleb(-exponent(from_currency)) * factor
-        return int(round_half_up(major.scaleb(exponent(to_currency))))
+        return money.convert(int(amount), from_currency, to_currency, rate)
 
     return convert

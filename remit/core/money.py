@@ -47,3 +47,23 @@ def round_half_up(value: Decimal) -> Decimal:
 def percent_of(amount: int, basis_points: int | Decimal) -> int:
     """``amount × bp / 10000``, rounded half away from zero (1250 bp = 12.5 %)."""
     return int(round_half_up(Decimal(amount) * Decimal(basis_points) / Decimal(10000)))
+
+
+def exchange_rate(settings: dict, from_currency: str, to_currency: str) -> Decimal | None:
+    """The rate to turn ``from_currency`` into ``to_currency`` from an entity's settings
+    (``currency.exchange_rates``: ``{base, to, rate}`` means 1 base = rate × to), or None."""
+    if from_currency == to_currency:
+        return Decimal(1)
+    for entry in (settings.get("currency") or {}).get("exchange_rates") or []:
+        if not entry:
+            continue
+        if (entry["base"], entry["to"]) == (from_currency, to_currency):
+            return Decimal(str(entry["rate"]))
+        if (entry["base"], entry["to"]) == (to_currency, from_currency):
+            return Decimal(1) / Decimal(str(entry["rate"]))
+    return None
+
+
+def convert(amount: int, from_currency: str, to_currency: str, rate: Decimal) -> int:
+    """``amount`` minor units of one currency in minor units of another, rounded half up."""
+    return to_minor(to_major(amount, from_currency) * rate, to_currency)

@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Boolean, ColumnElement, Select, String, bindparam, func, tuple_
+from sqlalchemy import Boolean, ColumnElement, Select, String, and_, bindparam, case, func, or_, tuple_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -149,14 +149,14 @@ class Paginator:
         stmt = self.apply_filters(stmt, query)
         # Going backwards reverses the scan; the page is put back in the requested order below.
         scan_desc = descending != (direction == "prev")
+        nullable = _nullable(sort_col)
         if boundary is not None:
             value, last_id = self._restore(boundary, sort_col)
-            key = tuple_(sort_col, self.id_column)
-            bound = tuple_(
-                bindparam(None, value, type_=sort_col.type), bindparam(None, last_id, type_=self.id_column.type)
-            )
-            stmt = stmt.where(key < bound if scan_desc else key > bound)
-        ordering = (sort_col.desc(), self.id_column.desc()) if scan_desc else (sort_col.asc(), self.id_column.asc())
+            stmt = stmt.where(self._after(sort_col, value, last_id, greater=not scan_desc, nullable=nullable))
+        ordering = [sort_col.desc(), self.id_column.desc()] if scan_desc else [sort_col.asc(), self.id_column.asc()]
+        if nullable:  # the same place for NULLs on every backend: after the values in ascending order
+            is_null = case((sort_col.is_(None), 1), else_=0)
+            ordering.insert(0, is_null.desc() if scan_desc else is_null.asc())
         rows = list(session.scalars(stmt.order_by(*ordering).limit(query.limit + 1)))
         more = len(rows) > query.limit
         rows = rows[: query.limit]
@@ -174,6 +174,20 @@ class Paginator:
             if has_prev:
                 page.prev_pagination_token = self._encode(query, scope, "prev", first_key)
         return page
+
+    def _after(self, sort_col: Any, value: Any, last_id: uuid.UUID, *, greater: bool, nullable: bool) -> Any:
+        """Rows beyond the boundary ``(value, last_id)`` in scan order (NULL values sort last)."""
+        bound_id = bindparam(None, last_id, type_=self.id_column.type)
+        if value is None:  # the boundary is among the NULLs
+            beyond = and_(sort_col.is_(None), self.id_column > bound_id if greater else self.id_column < bound_id)
+            return beyond if greater else or_(beyond, sort_col.is_not(None))
+        key = tuple_(sort_col, self.id_column)
+        bound = tuple_(bindparam(None, value, type_=sort_col.type), bound_id)
+        beyond = key > bound if greater else key < bound
+        if not nullable:
+            return beyond
+        beyond = and_(sort_col.is_not(None), beyond)
+        return or_(beyond, sort_col.is_(None)) if greater else beyond
 
     def apply_filters(self, stmt: Select, query: ListQuery) -> Select:
         model = self.id_column.class_
@@ -241,6 +255,13 @@ class Paginator:
             return value, uuid.UUID(raw_id)
         except (ValueError, TypeError, AttributeError):
             raise InvalidPaginationToken() from None
+
+
+def _nullable(column: Any) -> bool:
+    try:
+        return bool(column.property.columns[0].nullable)
+    except (AttributeError, IndexError):
+        return False
 
 
 def _jsonable(value: Any) -> Any:

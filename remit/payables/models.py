@@ -17,12 +17,14 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
+    select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
-from remit.core import clock
+from remit.core import clock, money
 from remit.core.base import Base, EntityOwned, IdMixin, JSONDocument, TimestampMixin
+from remit.entities.models import EntitySettings
 from remit.files import service as files
 from remit.files.models import StoredFile
 from remit.payables import amounts
@@ -98,8 +100,26 @@ class Payable(IdMixin, TimestampMixin, EntityOwned, Base):
     tags: Mapped[list[Tag]] = relationship(secondary=payable_tags, lazy="selectin", order_by=Tag.name)
     stored_file: Mapped[StoredFile | None] = relationship(lazy="selectin")
 
-    # Filled by the service when the entity's settings give an exchange rate (spec 10 §2).
-    currency_exchange = None
+    @property
+    def currency_exchange(self) -> dict | None:
+        """The total in the entity's default currency, when its settings give a rate (spec 10 §2)."""
+        session = object_session(self)
+        if session is None or self.currency is None or self.total_amount is None:
+            return None
+        cache = session.info.setdefault("entity_settings", {})
+        if self.entity_id not in cache:
+            cache[self.entity_id] = session.scalar(
+                select(EntitySettings.data).where(EntitySettings.entity_id == self.entity_id)
+            ) or {}
+        settings = cache[self.entity_id]
+        default = (settings.get("currency") or {}).get("default")
+        if not default or default == self.currency:
+            return None
+        rate = money.exchange_rate(settings, self.currency, default)
+        if rate is None:
+            return None
+        total = money.to_major(money.convert(self.total_amount, self.currency, default, rate), default)
+        return {"default_currency_code": default, "rate": float(rate), "total": float(total)}
 
     @property
     def file(self) -> dict | None:

@@ -449,3 +449,58 @@ class PayableTemplatesVariablesObject(ResponseSchema):
 
 class PayableTemplatesVariablesObjectList(ResponseSchema):
     data: list[PayableTemplatesVariablesObject]
+
+
+class PayableDimensionEnum(StrEnum):
+    created_at = "created_at"
+    status = "status"
+    counterpart_id = "counterpart_id"
+    currency = "currency"
+    issued_at = "issued_at"
+    due_date = "due_date"
+    project_id = "project_id"
+
+
+class PayableMetricEnum(StrEnum):
+    id = "id"
+    total_amount = "total_amount"
+
+
+class AggregationFunctionEnum(StrEnum):
+    count = "count"
+    average = "average"
+    summary = "summary"
+    min = "min"
+    max = "max"
+
+
+class DateDimensionBreakdownEnum(StrEnum):
+    daily = "daily"
+    weekly = "weekly"
+    monthly = "monthly"
+    quarterly = "quarterly"
+    yearly = "yearly"
+
+
+class PayableAnalyticsQuery(PayableListQuery):
+    metric: PayableMetricEnum
+    aggregation_function: AggregationFunctionEnum
+    dimension: PayableDimensionEnum | None = None
+    date_dimension_breakdown: DateDimensionBreakdownEnum | None = None
+    limit: int = Field(100, ge=1, le=400, description="The number of data points to return (1 .. 400)")
+
+    def filters(self) -> dict[str, Any]:
+        return self.model_dump(
+            exclude={"order", "limit", "pagination_token", "sort", "metric", "aggregation_function", "dimension",
+                     "date_dimension_breakdown"},
+            exclude_none=True,
+        )
+
+
+class AnalyticsDataPoint(ResponseSchema):
+    dimension_value: str | None = None
+    metric_value: float | int
+
+
+class PayableAnalyticsResponse(ResponseSchema):
+    data: list[AnalyticsDataPoint]

@@ -207,7 +207,6 @@ class TestCreatePayable:
         assert await ids(client, on, counterpart_id=counterpart["id"]) == [payable["id"]]
         assert (await get_payable(client, on, payable["id"]))["counterpart_id"] == counterpart["id"]
 
-    @pytest.mark.xfail(strict=True, reason="remit/payables: currency_exchange is never filled (spec 10 §2 Decision)")
     async def test_currency_exchange_from_entity_settings(self, client, partner, entity):
         settings = {"currency": {"default": "EUR", "exchange_rates": [{"base": "USD", "to": "EUR", "rate": 0.9}]}}
         response = await client.patch(f"/entities/{entity['id']}/settings", json=settings, headers=partner.auth)
@@ -373,6 +372,26 @@ class TestUpdatePayable:
         rows = await history(client, on, payable["id"])
         assert [(r["event_type"], r["event_data"]) for r in rows[1:]] == [("payable_updated", {})]
         assert event_actions(db, payable["id"]) == ["payable.created", "payable.updated"]
+
+    async def test_total_below_amount_paid_is_refused(self, client, on):
+        payable = await create_payable(client, on, total_amount=1000)
+        assert (await patch_payable(client, on, payable["id"], amount_paid=800))["amount_paid"] == 800
+        response = await client.patch(f"/payables/{payable['id']}", json={"total_amount": 100}, headers=on)
+        assert response.status_code == 400
+        assert (await get_payable(client, on, payable["id"]))["total_amount"] == 1000
+
+    async def test_new_counterpart_rechecks_the_stored_parts(self, client, on):
+        first = await create_counterpart(client, on)
+        second = await create_counterpart(client, on)
+        account = await create_bank_account(client, on, first["id"])
+        payable = await create_payable(client, on, counterpart_id=first["id"], counterpart_bank_account_id=account["id"])
+        response = await client.patch(f"/payables/{payable['id']}", json={"counterpart_id": second["id"]}, headers=on)
+        assert response.status_code == 422
+        assert locs(response) == [["body", "counterpart_bank_account_id"]]
+        assert (await get_payable(client, on, payable["id"]))["counterpart_id"] == first["id"]
+        body = await patch_payable(client, on, payable["id"], counterpart_id=second["id"],
+                                   counterpart_bank_account_id=None)
+        assert (body["counterpart_id"], body["counterpart_bank_account_id"]) == (second["id"], None)
 
     async def test_tags_replace_dedupe_and_clear(self, client, on):
         t1, t2 = await create_tag(client, on, "b-tag"), await create_tag(client, on, "a-tag")
@@ -770,17 +789,32 @@ class TestListPayables:
             back.append(page["data"][0]["id"])
         assert back == list(reversed(expected[:-1]))
 
-    @pytest.mark.xfail(strict=True, reason="remit/core/pagination.py: keyset on a nullable sort column drops the "
-                                           "rows with NULL issued_at (tuple comparison with NULL is never true)")
-    async def test_pages_on_issued_at_keep_payables_without_issue_date(self, client, catalogue):
-        on, seen = catalogue["on"], []
-        page = (await client.get("/payables", params={"limit": 1, "sort": "issued_at"}, headers=on)).json()
-        seen.extend(p["id"] for p in page["data"])
+    @pytest.mark.parametrize("order", ["asc", "desc"])
+    async def test_pages_on_issued_at_keep_payables_without_issue_date(self, client, catalogue, order):
+        on, pages = catalogue["on"], []
+        page = (await client.get("/payables", params={"limit": 1, "sort": "issued_at", "order": order},
+                                 headers=on)).json()
+        pages.append(page)
         while page["next_pagination_token"]:
             page = (await client.get("/payables", params={"pagination_token": page["next_pagination_token"]},
                                      headers=on)).json()
-            seen.extend(p["id"] for p in page["data"])
+            pages.append(page)
+        seen = [p["id"] for pg in pages for p in pg["data"]]
         assert sorted(seen) == sorted(p["id"] for p in catalogue["p"].values())
+        # NULL issue dates come after the dated payables in ascending order, before them in descending.
+        dates = [p["issued_at"] for pg in pages for p in pg["data"]]
+        dated = [d for d in dates if d is not None]
+        assert dated == sorted(dated, reverse=order == "desc")
+        nulls_at = [i for i, d in enumerate(dates) if d is None]
+        assert nulls_at == (list(range(len(dated), len(dates))) if order == "asc" else list(range(len(nulls_at))))
+        # and backwards from the last page, every page comes back in the same order
+        back = [pages[-1]["data"]]
+        page = pages[-1]
+        while page["prev_pagination_token"]:
+            page = (await client.get("/payables", params={"pagination_token": page["prev_pagination_token"]},
+                                     headers=on)).json()
+            back.insert(0, page["data"])
+        assert [p["id"] for pg in back for p in pg] == seen
 
     @pytest.mark.parametrize("token", ["garbage", "eyJ2IjoxfQ.AAAA", "x" * 300])
     async def test_invalid_token(self, client, catalogue, token):

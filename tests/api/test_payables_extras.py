@@ -233,7 +233,6 @@ class TestAnalytics:
     async def test_refuses_bad_filters(self, client, on):
         assert (await client.get("/payables/analytics", params={"status": "x"}, headers=on)).status_code == 422
 
-    @pytest.mark.xfail(strict=True, reason="GET /v1/analytics/payables (spec 10 §11.2) is not routed yet")
     async def test_analytics_payables_endpoint(self, client, on):
         await create_payable(client, on, total_amount=300)
         await create_payable(client, on, total_amount=700)
@@ -241,6 +240,41 @@ class TestAnalytics:
                                                                    "aggregation_function": "summary"}, headers=on)
         assert response.status_code == 200, response.text
         assert response.json() == {"data": [{"dimension_value": None, "metric_value": 1000}]}
+
+    async def analytics(self, client, on, **params):
+        response = await client.get("/analytics/payables", params=params, headers=on)
+        assert response.status_code == 200, response.text
+        return {p["dimension_value"]: p["metric_value"] for p in response.json()["data"]}
+
+    async def test_by_status_and_currency(self, client, on):
+        await create_payable(client, on, total_amount=300, currency="EUR")
+        await create_payable(client, on, total_amount=700, currency="EUR")
+        await create_payable(client, on, total_amount=50, currency="USD")
+        assert await self.analytics(client, on, metric="id", aggregation_function="count",
+                                    dimension="currency") == {"EUR": 2, "USD": 1}
+        assert await self.analytics(client, on, metric="total_amount", aggregation_function="average",
+                                    dimension="currency") == {"EUR": 500, "USD": 50}
+        assert await self.analytics(client, on, metric="total_amount", aggregation_function="max",
+                                    dimension="status") == {"draft": 700}
+        assert await self.analytics(client, on, metric="total_amount", aggregation_function="min",
+                                    currency="EUR") == {None: 300}
+
+    async def test_date_buckets(self, client, on):
+        for day, amount in (("2026-01-05", 100), ("2026-01-20", 200), ("2026-02-03", 400), ("2026-04-01", 800)):
+            await create_payable(client, on, total_amount=amount, issued_at=day)
+        monthly = await self.analytics(client, on, metric="total_amount", aggregation_function="summary",
+                                       dimension="issued_at", date_dimension_breakdown="monthly")
+        assert monthly == {"2026-01-01": 300, "2026-02-01": 400, "2026-04-01": 800}
+        quarterly = await self.analytics(client, on, metric="total_amount", aggregation_function="summary",
+                                         dimension="issued_at", date_dimension_breakdown="quarterly")
+        assert quarterly == {"2026-01-01": 700, "2026-04-01": 800}
+        weekly = await self.analytics(client, on, metric="id", aggregation_function="count",
+                                      dimension="issued_at", date_dimension_breakdown="weekly")
+        assert weekly == {"2026-01-05": 1, "2026-01-19": 1, "2026-02-02": 1, "2026-03-30": 1}
+
+    async def test_metric_is_required(self, client, on):
+        response = await client.get("/analytics/payables", params={"aggregation_function": "count"}, headers=on)
+        assert response.status_code == 422
 
 
 # -- suggestions and variables ---------------------------------------------------------------

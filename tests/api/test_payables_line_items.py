@@ -158,6 +158,16 @@ class TestPayableSums:
         # Without line items the amounts may be set directly again.
         assert (await patch_payable(client, on, payable["id"], total_amount=5))["total_amount"] == 5
 
+    async def test_lines_adding_up_below_zero_are_refused(self, client, on, payable):
+        await add_line_item(client, on, payable["id"], unit_price=1000, quantity=1, tax=0)
+        response = await client.post(f"/payables/{payable['id']}/line_items", headers=on,
+                                     json={"name": "credit", "unit_price": -5000, "quantity": 1, "tax": 0})
+        assert response.status_code == 422
+        assert locs(response) == [["body", "unit_price"]]
+        lines = (await client.get(f"/payables/{payable['id']}/line_items", headers=on)).json()["data"]
+        assert len(lines) == 1
+        assert amounts_of(await get_payable(client, on, payable["id"]))[:3] == (1000, 0, 1000)
+
 
 class TestUpdateLineItem:
     async def test_partial_update_and_clear(self, client, on, db, payable):

@@ -62,7 +62,8 @@ def _check_references(session: Session, ctx: RequestContext, payable: Payable, g
         ("counterpart_bank_account_id", CounterpartBankAccount),
         ("counterpart_vat_id_id", CounterpartVatId),
     ):
-        if given.get(field) is None:
+        # A new counterpart re-checks the parts already stored: they must be its own too.
+        if getattr(payable, field) is None or (field not in given and given.get("counterpart_id") is None):
             continue
         owner = session.scalar(
             select(model.counterpart_id).where(model.id == getattr(payable, field), model.entity_id == entity_id)
@@ -269,11 +270,11 @@ def update_payable(
         payable.counterpart_raw_data = None if raw is None else {
             **(payable.counterpart_raw_data or {}), **{k: v for k, v in raw.items() if k in payload.counterpart_raw_data.model_fields_set}
         }
-    if "amount_paid" in changes:
+    if "amount_paid" in changes and changes["amount_paid"] is None:
+        payable.amount_paid = 0
+    if "amount_paid" in changes or "total_amount" in changes:
         total = amounts.total_with_credit_notes(payable)
-        if changes["amount_paid"] is None:
-            payable.amount_paid = 0
-        elif total is None or changes["amount_paid"] > total:
+        if payable.amount_paid and (total is None or payable.amount_paid > total):
             raise AmountOutOfBounds("amount_paid must be between 0 and the total amount")
     _check_references(session, ctx, payable, changes)
     if tag_ids is not ...:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from remit.core import clock
 from remit.core.context import RequestContext
+from remit.core.errors import FieldError
 from remit.core.pagination import Page, Paginator
 from remit.payables import amounts, schemas
 from remit.payables.models import Payable, PayableLineItem
@@ -43,7 +44,11 @@ def _after_write(session: Session, ctx: RequestContext, payable: Payable) -> Non
     """Recompute the payable's amounts, write its history, run the draft ⇄ new check."""
     lines = PayableRepository(session, ctx).lines(payable.id)
     if lines and _line_items_enabled(session, ctx):
-        for key, value in amounts.totals_from_lines(lines, payable.discount).items():
+        totals = amounts.totals_from_lines(lines, payable.discount)
+        if totals["subtotal"] < 0 or totals["tax_amount"] < 0:
+            # Discount lines may be negative, the bill may not: a supplier's credit is a credit note.
+            raise FieldError(("body", "unit_price"), "The line items of a payable cannot add up to less than zero")
+        for key, value in totals.items():
             setattr(payable, key, value)
     payable.updated_at = clock.now()
     session.flush()

@@ -68,15 +68,16 @@ def mark_as_partially_paid(
 
 def mark_as_paid(
     session: Session, ctx: RequestContext, *, payable_id: uuid.UUID, payload: schemas.CommentPayload,
-    payable: Payable | None = None,
+    payable: Payable | None = None, paid_by: Any = ...,
 ) -> Payable:
+    """``paid_by`` overrides ``marked_as_paid_by_entity_user_id`` (default: the caller)."""
     payable = payable or _load(session, ctx, payable_id)
     move(
         session, ctx, payable, "mark_as_paid",
         values={
             "amount_paid": amounts.total_with_credit_notes(payable) or 0,
             "paid_at": clock.now(),
-            "marked_as_paid_by_entity_user_id": ctx.entity_user_id,
+            "marked_as_paid_by_entity_user_id": ctx.entity_user_id if paid_by is ... else paid_by,
             "marked_as_paid_with_comment": payload.comment,
             "counterpart": snapshot(session, payable),
         },
@@ -85,9 +86,12 @@ def mark_as_paid(
 
 
 def decide_by_policy(
-    session: Session, ctx: RequestContext, payable: Payable, kind: str, *, comment: str | None = None
+    session: Session, ctx: RequestContext, payable: Payable, kind: str, *, comment: str | None = None,
+    paid_by: uuid.UUID | None = None,
 ) -> None:
     """An approval script's ``Payables.approve/reject/mark_as_paid`` (spec 20 §6.3).
+
+    ``paid_by``: the user whose approval let the script reach ``mark_as_paid`` (None if nobody approved).
 
     Approving an approved or rejecting a rejected payable is a no-op; any other move the table
     does not allow raises ``InvalidPayableTransition`` (a runtime error of the process).
@@ -102,7 +106,7 @@ def decide_by_policy(
         if payable.status == PayableStateEnum.approve_in_progress:
             move(session, ctx, payable, "approve_by_policy", values={"counterpart": snapshot(session, payable)})
         mark_as_paid(session, ctx, payable_id=payable.id, payload=schemas.CommentPayload(comment=comment),
-                     payable=payable)
+                     payable=payable, paid_by=paid_by)
     else:
         raise ValueError(kind)
 
