@@ -42,7 +42,7 @@ from tests.fixtures.payables import (
     payable_tenancy_request,
 )
 
-OPENAPI = Path("/work/shared/reference/monite-openapi-2024-05-25.json")
+from tests.fixtures.masterdata import OPENAPI  # noqa: E402
 RESPONSE_FIELDS = set(json.loads(OPENAPI.read_text())["components"]["schemas"]["PayableResponseSchema"]["properties"])
 TERMS = {
     "name": "2/10, 1/20, net 30",
