@@ -5,7 +5,6 @@ from fastapi import APIRouter
 from remit.approvals.policies.endpoints import router as approval_policies_router
 from remit.approvals.processes.endpoints import router as approval_processes_router
 from remit.approvals.requests.endpoints import router as approval_requests_router
-
 from remit.auth.endpoints import router as auth_router
 from remit.counterparts.endpoints import router as counterparts_router
 from remit.entities.endpoints import router as entities_router

@@ -18,6 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from remit.core.ratelimit import RateLimiter, Verdict
 from remit.core.versioning import (
     HEADER as VERSION_HEADER,
+)
+from remit.core.versioning import (
     MalformedVersion,
     UnsupportedVersion,
     match_version,

@@ -7,7 +7,7 @@ from CLDR data through babel (EUR 2, JPY 0, KWD 3), never from a hard-coded ``* 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import cache
 from typing import Annotated
 
 from babel.numbers import get_currency_precision
@@ -22,7 +22,7 @@ MAX_AMOUNT = 9_007_199_254_740_991
 MinorUnits = Annotated[int, Field(ge=0, le=MAX_AMOUNT, strict=True)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def exponent(currency: str) -> int:
     """Digits after the decimal point of the currency's minor unit."""
     code = CurrencyEnum(currency).value  # raises ValueError for an unknown code

@@ -59,6 +59,20 @@ class ListQuery(BaseModel):
         return self.model_dump(exclude={"order", "limit", "pagination_token", "sort"}, exclude_none=True)
 
 
+class CreatedAtRange(BaseModel):
+    created_at__gt: datetime | None = None
+    created_at__lt: datetime | None = None
+    created_at__gte: datetime | None = None
+    created_at__lte: datetime | None = None
+
+
+class UpdatedAtRange(BaseModel):
+    updated_at__gt: datetime | None = None
+    updated_at__lt: datetime | None = None
+    updated_at__gte: datetime | None = None
+    updated_at__lte: datetime | None = None
+
+
 class InvalidPaginationToken(BadRequest):
     message = "Invalid pagination token"
 

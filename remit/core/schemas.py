@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 
 
@@ -18,3 +20,13 @@ class ResponseSchema(BaseModel):
 class PaginatedResponse(ResponseSchema):
     next_pagination_token: str | None = None
     prev_pagination_token: str | None = None
+
+
+class PartnerMetadata(RequestSchema):
+    """Free-form JSON a partner keeps on an object (``PUT …/partner_metadata``)."""
+
+    metadata: dict[str, Any]
+
+
+class PartnerMetadataResponse(ResponseSchema):
+    metadata: dict[str, Any] | None = None

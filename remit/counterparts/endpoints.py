@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from remit.auth.deps import EntityCall
 from remit.core.routing import COMMON_ERRORS, errors
+from remit.core.schemas import PartnerMetadata, PartnerMetadataResponse
 from remit.counterparts import children, schemas, service
 
 router = APIRouter(tags=["Counterparts"], responses=COMMON_ERRORS)
@@ -38,14 +39,14 @@ async def delete_counterparts_id(call: EntityCall, counterpart_id: uuid.UUID):
     return Response(status_code=204)
 
 
-@router.get("/counterparts/{counterpart_id}/partner_metadata", response_model=schemas.PartnerMetadataResponse)
+@router.get("/counterparts/{counterpart_id}/partner_metadata", response_model=PartnerMetadataResponse)
 async def get_counterparts_id_partner_metadata(call: EntityCall, counterpart_id: uuid.UUID):
     return await call.run(service.get_partner_metadata, counterpart_id=counterpart_id)
 
 
-@router.put("/counterparts/{counterpart_id}/partner_metadata", response_model=schemas.PartnerMetadataResponse)
+@router.put("/counterparts/{counterpart_id}/partner_metadata", response_model=PartnerMetadataResponse)
 async def put_counterparts_id_partner_metadata(
-    call: EntityCall, counterpart_id: uuid.UUID, payload: schemas.PartnerMetadata
+    call: EntityCall, counterpart_id: uuid.UUID, payload: PartnerMetadata
 ):
     return await call.run(service.put_partner_metadata, counterpart_id=counterpart_id, payload=payload)
 

@@ -12,7 +12,7 @@ from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
 from remit.core.enums import AllowedCountries, CurrencyEnum, LanguageCodeEnum, VatIDTypeEnum
-from remit.core.pagination import ListQuery
+from remit.core.pagination import CreatedAtRange, ListQuery
 from remit.core.schemas import RequestSchema, ResponseSchema
 from remit.tags.schemas import TagCategory
 
@@ -231,7 +231,7 @@ class CounterpartCursorFields(StrEnum):
     counterpart_name = "counterpart_name"
 
 
-class CounterpartListQuery(ListQuery):
+class CounterpartListQuery(ListQuery, CreatedAtRange):
     sort: CounterpartCursorFields | None = None
     iban: Annotated[str, Field(max_length=42)] | None = None
     sort_code: Annotated[str, Field(max_length=100)] | None = None
@@ -249,10 +249,6 @@ class CounterpartListQuery(ListQuery):
     email: str | None = None
     email__contains: str | None = None
     email__icontains: str | None = None
-    created_at__gt: datetime | None = None
-    created_at__lt: datetime | None = None
-    created_at__gte: datetime | None = None
-    created_at__lte: datetime | None = None
     address_country: str | None = Field(None, alias="address.country")
     address_city: str | None = Field(None, alias="address.city")
     address_postal_code: str | None = Field(None, alias="address.postal_code")
@@ -416,13 +412,3 @@ class CounterpartEinvoicingCredentialResponse(ResponseSchema):
 class CounterpartEinvoicingCredentialResponseList(ResponseSchema):
     data: list[CounterpartEinvoicingCredentialResponse]
 
-
-# -- partner metadata -----------------------------------------------------------------------
-
-
-class PartnerMetadata(RequestSchema):
-    metadata: dict[str, Any]
-
-
-class PartnerMetadataResponse(ResponseSchema):
-    metadata: dict[str, Any] | None = None

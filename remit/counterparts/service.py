@@ -19,6 +19,7 @@ from remit.core.errors import FieldError, NotFound
 from remit.core.events import record_change
 from remit.core.pagination import Page, Paginator
 from remit.core.repository import EntityScopedRepository
+from remit.core.schemas import PartnerMetadata
 from remit.counterparts import schemas
 from remit.counterparts.models import (
     Counterpart,
@@ -175,7 +176,7 @@ def get_partner_metadata(session: Session, ctx: RequestContext, *, counterpart_i
 
 
 def put_partner_metadata(
-    session: Session, ctx: RequestContext, *, counterpart_id: uuid.UUID, payload: schemas.PartnerMetadata
+    session: Session, ctx: RequestContext, *, counterpart_id: uuid.UUID, payload: PartnerMetadata
 ) -> dict[str, Any]:
     counterpart = COUNTERPARTS.get(session, ctx, counterpart_id, "update")
     counterpart.partner_metadata = payload.metadata

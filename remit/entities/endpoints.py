@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response
 
 from remit.auth.deps import AuthCall
 from remit.core.routing import COMMON_ERRORS
+from remit.core.schemas import PartnerMetadata, PartnerMetadataResponse
 from remit.entities import schemas, service
 from remit.entities.models import EntityStatus
 
@@ -68,13 +69,13 @@ async def get_entities_id_settings_next_document_numbers(call: AuthCall, entity_
     return await call.run(service.next_document_numbers, entity_id=entity_id)
 
 
-@router.get("/entities/{entity_id}/partner_metadata", response_model=schemas.PartnerMetadataResponse)
+@router.get("/entities/{entity_id}/partner_metadata", response_model=PartnerMetadataResponse)
 async def get_entities_id_partner_metadata(call: AuthCall, entity_id: uuid.UUID):
     return await call.run(service.get_partner_metadata, entity_id=entity_id)
 
 
-@router.put("/entities/{entity_id}/partner_metadata", response_model=schemas.PartnerMetadataResponse)
-async def put_entities_id_partner_metadata(call: AuthCall, entity_id: uuid.UUID, payload: schemas.PartnerMetadata):
+@router.put("/entities/{entity_id}/partner_metadata", response_model=PartnerMetadataResponse)
+async def put_entities_id_partner_metadata(call: AuthCall, entity_id: uuid.UUID, payload: PartnerMetadata):
     return await call.run(service.put_partner_metadata, entity_id=entity_id, payload=payload)
 
 

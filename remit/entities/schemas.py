@@ -10,8 +10,12 @@ from typing import Annotated, Any, Literal
 from pydantic import AnyUrl, EmailStr, Field, UrlConstraints, field_serializer
 
 from remit.core.enums import AllowedCountries, CurrencyEnum, EntityBusinessStructure, LanguageCodeEnum, VatIDTypeEnum
-from remit.core.pagination import ListQuery
-from remit.core.schemas import PaginatedResponse, RequestSchema, ResponseSchema
+from remit.core.pagination import CreatedAtRange, ListQuery
+from remit.core.schemas import (
+    PaginatedResponse,
+    RequestSchema,
+    ResponseSchema,
+)
 from remit.entities.models import EntityStatus, EntityType
 
 Website = Annotated[AnyUrl, UrlConstraints(max_length=2083), Field(min_length=1)]
@@ -163,13 +167,9 @@ class EntityCursorFields(StrEnum):
     updated_at = "updated_at"
 
 
-class EntityListQuery(ListQuery):
+class EntityListQuery(ListQuery, CreatedAtRange):
     sort: EntityCursorFields | None = None
     type: EntityType | None = None
-    created_at__gt: datetime | None = None
-    created_at__lt: datetime | None = None
-    created_at__gte: datetime | None = None
-    created_at__lte: datetime | None = None
     id__in: list[uuid.UUID] | None = None
     id__not_in: list[uuid.UUID] | None = None
     email: str | None = None
@@ -208,12 +208,6 @@ class EntityVatIDResourceList(ResponseSchema):
 # -- partner metadata -----------------------------------------------------------------------
 
 
-class PartnerMetadata(RequestSchema):
-    metadata: dict[str, Any]
-
-
-class PartnerMetadataResponse(ResponseSchema):
-    metadata: dict[str, Any] | None = None
 
 
 # -- settings -------------------------------------------------------------------------------

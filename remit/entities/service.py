@@ -13,6 +13,7 @@ from remit.core.context import RequestContext
 from remit.core.errors import FieldError
 from remit.core.events import record_change
 from remit.core.pagination import Page, Paginator
+from remit.core.schemas import PartnerMetadata
 from remit.entities import schemas
 from remit.entities.defaults import deep_merge, default_settings
 from remit.entities.models import Entity, EntitySettings, EntityStatus, EntityType, EntityVatId
@@ -160,7 +161,7 @@ def get_partner_metadata(session: Session, ctx: RequestContext, *, entity_id: uu
 
 
 def put_partner_metadata(
-    session: Session, ctx: RequestContext, *, entity_id: uuid.UUID, payload: schemas.PartnerMetadata
+    session: Session, ctx: RequestContext, *, entity_id: uuid.UUID, payload: PartnerMetadata
 ) -> dict[str, Any]:
     ctx.require_partner()
     entity = EntityRepository(session, ctx).get(entity_id, for_update=True)

@@ -12,7 +12,7 @@ from pydantic import EmailStr, Field, model_validator
 
 from remit.core.enums import AllowedCountries, CurrencyEnum
 from remit.core.money import MinorUnits
-from remit.core.pagination import ListQuery
+from remit.core.pagination import CreatedAtRange, ListQuery
 from remit.core.schemas import PaginatedResponse, RequestSchema, ResponseSchema
 from remit.payables.lifecycle import PayableStateEnum
 from remit.payables.validation import PayablesFieldsAllowedForValidate
@@ -231,12 +231,8 @@ class PayableCursorFields(StrEnum):
     issued_at = "issued_at"
 
 
-class PayableListQuery(ListQuery):
+class PayableListQuery(ListQuery, CreatedAtRange):
     sort: PayableCursorFields | None = None
-    created_at__gt: datetime | None = None
-    created_at__lt: datetime | None = None
-    created_at__gte: datetime | None = None
-    created_at__lte: datetime | None = None
     status: PayableStateEnum | None = None
     status__in: list[PayableStateEnum] | None = None
     id__in: list[uuid.UUID] | None = None

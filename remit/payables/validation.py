@@ -64,10 +64,10 @@ def validation_errors(payable: Any, lines: list[Any], required_fields: list[str]
         errors.append({"loc": ["line_items"], "msg": "At least one line item is required", "type": "missing"})
     if "line_items" in required_fields and lines:
         for index, line in enumerate(lines):
-            if line.tax is not None and None not in (line.subtotal, line.tax_amount, line.total):
-                if line.subtotal + line.tax_amount != line.total:
-                    errors.append({"loc": ["line_items", index, "total"],
-                                   "msg": "subtotal + tax_amount must equal total", "type": "value_error"})
+            complete = line.tax is not None and None not in (line.subtotal, line.tax_amount, line.total)
+            if complete and line.subtotal + line.tax_amount != line.total:
+                errors.append({"loc": ["line_items", index, "total"],
+                               "msg": "subtotal + tax_amount must equal total", "type": "value_error"})
         if payable.subtotal is not None and sum(li.subtotal or 0 for li in lines) != payable.subtotal:
             errors.append({"loc": ["subtotal"], "msg": "The line items' subtotals must add up to the subtotal",
                            "type": "value_error"})

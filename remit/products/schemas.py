@@ -10,7 +10,7 @@ from pydantic import Field
 
 from remit.core.enums import CurrencyEnum
 from remit.core.money import MinorUnits
-from remit.core.pagination import ListQuery
+from remit.core.pagination import CreatedAtRange, ListQuery
 from remit.core.schemas import PaginatedResponse, RequestSchema, ResponseSchema
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -83,7 +83,7 @@ NameFilter = Annotated[str, Field(max_length=100)]
 PriceFilter = Annotated[int, Field(ge=0)]
 
 
-class ProductListQuery(ListQuery):
+class ProductListQuery(ListQuery, CreatedAtRange):
     sort: ProductCursorFields | None = None
     id__in: list[uuid.UUID] | None = None
     name: NameFilter | None = None
@@ -98,7 +98,3 @@ class ProductListQuery(ListQuery):
     currency: CurrencyEnum | None = None
     currency__in: list[CurrencyEnum] | None = None
     measure_unit_id: uuid.UUID | None = None
-    created_at__gt: datetime | None = None
-    created_at__lt: datetime | None = None
-    created_at__gte: datetime | None = None
-    created_at__lte: datetime | None = None

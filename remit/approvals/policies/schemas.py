@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from remit.core.pagination import ListQuery
+from remit.core.pagination import CreatedAtRange, ListQuery, UpdatedAtRange
 from remit.core.schemas import PaginatedResponse, RequestSchema, ResponseSchema
 
 Priority = Annotated[int, Field(ge=-32768, le=32767, strict=True)]
@@ -59,7 +59,7 @@ class ApprovalPolicyCursorFields(StrEnum):
     updated_at = "updated_at"
 
 
-class ApprovalPolicyListQuery(ListQuery):
+class ApprovalPolicyListQuery(ListQuery, CreatedAtRange, UpdatedAtRange):
     sort: ApprovalPolicyCursorFields | None = None
     process_id: uuid.UUID | None = None
     id__in: list[uuid.UUID] | None = None
@@ -69,14 +69,6 @@ class ApprovalPolicyListQuery(ListQuery):
     name__contains: str | None = None
     name__ncontains: str | None = None
     created_by: uuid.UUID | None = None
-    created_at__gt: datetime | None = None
-    created_at__lt: datetime | None = None
-    created_at__gte: datetime | None = None
-    created_at__lte: datetime | None = None
-    updated_at__gt: datetime | None = None
-    updated_at__lt: datetime | None = None
-    updated_at__gte: datetime | None = None
-    updated_at__lte: datetime | None = None
 
 
 class DryRunRequest(RequestSchema):

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from remit.approvals.lifecycle import ApprovalRequestStatus
-from remit.core.pagination import ListQuery
+from remit.core.pagination import CreatedAtRange, ListQuery, UpdatedAtRange
 from remit.core.schemas import PaginatedResponse, RequestSchema, ResponseSchema
 
 Ids = Annotated[list[uuid.UUID], Field(min_length=1, max_length=100)]
@@ -59,16 +59,8 @@ class ApprovalRequestCursorFields(StrEnum):
     updated_at = "updated_at"
 
 
-class ApprovalRequestListQuery(ListQuery):
+class ApprovalRequestListQuery(ListQuery, CreatedAtRange, UpdatedAtRange):
     sort: ApprovalRequestCursorFields | None = None
-    created_at__gt: datetime | None = None
-    created_at__lt: datetime | None = None
-    created_at__gte: datetime | None = None
-    created_at__lte: datetime | None = None
-    updated_at__gt: datetime | None = None
-    updated_at__lt: datetime | None = None
-    updated_at__gte: datetime | None = None
-    updated_at__lte: datetime | None = None
     object_id: uuid.UUID | None = None
     object_id__in: list[uuid.UUID] | None = None
     status: ApprovalRequestStatus | None = None

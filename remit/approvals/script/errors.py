@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 class ScriptError(Exception):
     """A trigger or script that cannot be accepted (write time). Every entry names its location."""
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from remit.core.enums import ActionEnum, PayableActionEnum, PermissionEnum
-from remit.core.pagination import ListQuery
+from remit.core.pagination import CreatedAtRange, ListQuery
 from remit.core.schemas import PaginatedResponse, RequestSchema, ResponseSchema
 
 
@@ -153,12 +153,8 @@ class RoleCursorFields(StrEnum):
     created_at = "created_at"
 
 
-class RoleListQuery(ListQuery):
+class RoleListQuery(ListQuery, CreatedAtRange):
     sort: RoleCursorFields | None = None
     id__in: list[uuid.UUID] | None = None
     name: str | None = None
     created_at: datetime | None = None
-    created_at__gt: datetime | None = None
-    created_at__lt: datetime | None = None
-    created_at__gte: datetime | None = None
-    created_at__lte: datetime | None = None

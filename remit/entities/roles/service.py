@@ -7,8 +7,8 @@ import uuid
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from remit.core.context import RequestContext
 from remit.auth.permissions import Permissions
+from remit.core.context import RequestContext
 from remit.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from remit.core.events import record_change
 from remit.core.pagination import Page, Paginator

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field
 
-from remit.core.pagination import ListQuery
+from remit.core.pagination import CreatedAtRange, ListQuery
 from remit.core.schemas import PaginatedResponse, RequestSchema, ResponseSchema
 
 Str255 = Annotated[str, Field(max_length=255)]
@@ -65,7 +65,7 @@ class StatusEnum(StrEnum):
     deleted = "deleted"
 
 
-class EntityUserListQuery(ListQuery):
+class EntityUserListQuery(ListQuery, CreatedAtRange):
     sort: EntityUserCursorFields | None = None
     id__in: list[uuid.UUID] | None = None
     id__not_in: list[uuid.UUID] | None = None
@@ -75,7 +75,3 @@ class EntityUserListQuery(ListQuery):
     status: StatusEnum | None = None
     first_name: str | None = None
     name__istartswith: str | None = None
-    created_at__gt: datetime | None = None
-    created_at__lt: datetime | None = None
-    created_at__gte: datetime | None = None
-    created_at__lte: datetime | None = None

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import remit.core.base
-from sqlalchemy.dialects import postgresql
 
 revision: str = '3a1b332f4d5a'
 down_revision: str | None = None

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import remit.core.base
-from sqlalchemy.dialects import postgresql
 
 revision: str = '48ad21ff89e8'
 down_revision: str | None = 'c66544dc7cd6'

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import remit.core.base
-from sqlalchemy.dialects import postgresql
 
 revision: str = '0eb32876d061'
 down_revision: str | None = '48ad21ff89e8'

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from remit.core.context import RequestContext
 from remit.payables import schemas
-from remit.payables.models import Payable
 from remit.payables.service.common import OBJECT
 from remit.payables.service.crud import paginator, scoped_payables
 

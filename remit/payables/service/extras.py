@@ -16,7 +16,8 @@ from remit.payables.lifecycle import PayableStateEnum
 from remit.payables.models import Payable, PayableHistory
 from remit.payables.repository import ValidationRulesRepository
 from remit.payables.service.common import OBJECT, emit, load, load_editable, record_history
-from remit.payables.service.crud import attach, create_payable, paginator as payables_paginator, scoped_payables
+from remit.payables.service.crud import attach, create_payable, scoped_payables
+from remit.payables.service.crud import paginator as payables_paginator
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 UPLOAD_TYPES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
