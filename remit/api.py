@@ -1,4 +1,4 @@
-"""Every domain router, mounted under /v1."""
+"""Every domain router. Their routes carry the /v1 prefix and are mounted flat on the app."""
 
 from fastapi import APIRouter
 
@@ -18,8 +18,7 @@ from remit.products.endpoints import router as products_router
 from remit.tags.endpoints import router as tags_router
 from remit.vat_rates.endpoints import router as vat_rates_router
 
-router = APIRouter(prefix="/v1")
-for domain_router in (
+ROUTERS: tuple[APIRouter, ...] = (
     auth_router,
     entities_router,
     entity_users_router,
@@ -35,5 +34,9 @@ for domain_router in (
     approval_policies_router,
     approval_processes_router,
     approval_requests_router,
-):
+)
+
+# All of them as one router, for tools and tests that walk the API's routes.
+router = APIRouter()
+for domain_router in ROUTERS:
     router.include_router(domain_router)

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from remit import __version__
-from remit.api import router
+from remit.api import ROUTERS
 from remit.approvals import subscriptions
 from remit.auth.service import signing_key
 from remit.auth.tokens import TokenCodec
@@ -19,6 +19,7 @@ from remit.core.errors import install_error_handlers
 from remit.core.middleware import ConventionsMiddleware
 from remit.core.ratelimit import RateLimiter
 from remit.core.responses import JSONResponse
+from remit.core.routing import install_route_index
 from remit.files.endpoints import router as files_router
 
 log = logging.getLogger("remit")
@@ -54,8 +55,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     subscriptions.register()
     install_error_handlers(app)
-    app.include_router(router)
+    # Routes are mounted flat (not through include_router, which nests a matcher per router) and
+    # indexed by resource, so finding the route costs a dictionary lookup and a few regexes.
+    for domain_router in ROUTERS:
+        app.router.routes.extend(domain_router.routes)
     app.include_router(files_router)
     limiter = None if settings.rate_limit == "off" else RateLimiter(settings.rate_limit, settings.rate_limit_storage)
     app.add_middleware(ConventionsMiddleware, limiter=limiter)
+    install_route_index(app)
     return app

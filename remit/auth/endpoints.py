@@ -4,9 +4,9 @@ from fastapi import APIRouter
 
 from remit.auth import schemas, service
 from remit.auth.deps import PublicCall
-from remit.core.routing import errors
+from remit.core.routing import API_PREFIX, errors
 
-router = APIRouter(tags=["Access tokens"], responses=errors(401, 405, 429, 500))
+router = APIRouter(prefix=API_PREFIX, tags=["Access tokens"], responses=errors(401, 405, 429, 500))
 
 
 @router.post("/auth/token", response_model=schemas.AccessTokenResponse)

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 
 from remit.auth.deps import EntityCall
-from remit.core.routing import COMMON_ERRORS, errors
+from remit.core.routing import API_PREFIX, COMMON_ERRORS, errors
 from remit.core.schemas import PartnerMetadata, PartnerMetadataResponse
 from remit.counterparts import children, schemas, service
 
-router = APIRouter(tags=["Counterparts"], responses=COMMON_ERRORS)
+router = APIRouter(prefix=API_PREFIX, tags=["Counterparts"], responses=COMMON_ERRORS)
 
 
 @router.post("/counterparts", status_code=201, response_model=schemas.CounterpartResponse)

@@ -6,12 +6,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from remit.auth.deps import AuthCall
-from remit.core.routing import COMMON_ERRORS
+from remit.core.routing import API_PREFIX, COMMON_ERRORS
 from remit.core.schemas import PartnerMetadata, PartnerMetadataResponse
 from remit.entities import schemas, service
 from remit.entities.models import EntityStatus
 
-router = APIRouter(tags=["Entities"], responses=COMMON_ERRORS)
+router = APIRouter(prefix=API_PREFIX, tags=["Entities"], responses=COMMON_ERRORS)
 
 
 @router.post("/entities", status_code=201, response_model=schemas.EntityResponse)

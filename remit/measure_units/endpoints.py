@@ -5,10 +5,10 @@ import uuid
 from fastapi import APIRouter, Response
 
 from remit.auth.deps import EntityCall
-from remit.core.routing import COMMON_ERRORS
+from remit.core.routing import API_PREFIX, COMMON_ERRORS
 from remit.measure_units import schemas, service
 
-router = APIRouter(tags=["Measure units"], responses=COMMON_ERRORS)
+router = APIRouter(prefix=API_PREFIX, tags=["Measure units"], responses=COMMON_ERRORS)
 
 
 @router.post("/measure_units", status_code=201, response_model=schemas.UnitResponse)

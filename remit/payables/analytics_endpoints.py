@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from remit.auth.deps import EntityCall
-from remit.core.routing import COMMON_ERRORS
+from remit.core.routing import API_PREFIX, COMMON_ERRORS
 from remit.payables import schemas
 from remit.payables.service import analytics
 
-router = APIRouter(tags=["Analytics"], responses=COMMON_ERRORS)
+router = APIRouter(prefix=API_PREFIX, tags=["Analytics"], responses=COMMON_ERRORS)
 
 
 @router.get("/analytics/payables", response_model=schemas.PayableAnalyticsResponse)

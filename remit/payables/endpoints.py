@@ -6,12 +6,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from remit.auth.deps import EntityCall, OptionalEntityCall
-from remit.core.routing import COMMON_ERRORS, errors
+from remit.core.routing import API_PREFIX, COMMON_ERRORS, errors
 from remit.core.uploads import MULTIPART_FILE_BODY, read_file_part
 from remit.payables import schemas
 from remit.payables.service import crud, extras, line_items, transitions
 
-router = APIRouter(tags=["Payables"], responses=COMMON_ERRORS)
+router = APIRouter(prefix=API_PREFIX, tags=["Payables"], responses=COMMON_ERRORS)
 STATE_ERRORS = errors(409)
 
 # Fixed paths first, so they are never read as a payable id.

@@ -5,10 +5,10 @@ import uuid
 from fastapi import APIRouter, Response
 
 from remit.auth.deps import EntityCall
-from remit.core.routing import COMMON_ERRORS
+from remit.core.routing import API_PREFIX, COMMON_ERRORS
 from remit.payment_terms import schemas, service
 
-router = APIRouter(tags=["Payment terms"], responses=COMMON_ERRORS)
+router = APIRouter(prefix=API_PREFIX, tags=["Payment terms"], responses=COMMON_ERRORS)
 
 
 @router.post("/payment_terms", status_code=201, response_model=schemas.PaymentTermsResponse)

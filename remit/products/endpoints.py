@@ -6,10 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from remit.auth.deps import EntityCall
-from remit.core.routing import COMMON_ERRORS
+from remit.core.routing import API_PREFIX, COMMON_ERRORS
 from remit.products import schemas, service
 
-router = APIRouter(tags=["Products"], responses=COMMON_ERRORS)
+router = APIRouter(prefix=API_PREFIX, tags=["Products"], responses=COMMON_ERRORS)
 
 
 @router.post("/products", status_code=201, response_model=schemas.ProductServiceResponse)

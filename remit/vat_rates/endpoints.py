@@ -5,10 +5,10 @@ import uuid
 from fastapi import APIRouter, Response
 
 from remit.auth.deps import EntityCall
-from remit.core.routing import COMMON_ERRORS
+from remit.core.routing import API_PREFIX, COMMON_ERRORS
 from remit.vat_rates import schemas, service
 
-router = APIRouter(tags=["VAT rates"], responses=COMMON_ERRORS)
+router = APIRouter(prefix=API_PREFIX, tags=["VAT rates"], responses=COMMON_ERRORS)
 
 
 @router.get("/vat_rates", response_model=schemas.VatRateListResponse)

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Query, Response
 
 from remit.approvals.policies import schemas, service
 from remit.auth.deps import EntityCall
-from remit.core.routing import COMMON_ERRORS
+from remit.core.routing import API_PREFIX, COMMON_ERRORS
 
-router = APIRouter(tags=["Approval policies"], responses=COMMON_ERRORS)
+router = APIRouter(prefix=API_PREFIX, tags=["Approval policies"], responses=COMMON_ERRORS)
 
 
 @router.post("/approval_policies/dry_run", response_model=schemas.DryRunResponse, tags=["remit extensions"],

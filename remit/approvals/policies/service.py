@@ -131,13 +131,14 @@ def get_policy(session: Session, ctx: RequestContext, *, policy_id: uuid.UUID) -
 
 
 def update_policy(
-    session: Session, ctx: RequestContext, *, policy_id: uuid.UUID, payload: schemas.ApprovalPolicyUpdate
+    session: Session, ctx: RequestContext, *, policy_id: uuid.UUID, payload: schemas.ApprovalPolicyUpdate,
+    permission: str = "update",
 ) -> ApprovalPolicy:
     repo = PolicyRepository(session, ctx)
     policy = session.scalars(repo.base().where(ApprovalPolicy.id == policy_id).with_for_update()).first()
     if policy is None:
         raise PolicyNotFound(policy_id)
-    ctx.check(OBJECT, "update", owner_id=policy.created_by)
+    ctx.check(OBJECT, permission, owner_id=policy.created_by)
     changes = payload.model_dump(exclude_unset=True)
     for key in ("name", "script", "status"):
         if key in changes and changes[key] is None:
@@ -163,7 +164,9 @@ def update_policy(
 
 
 def delete_policy(session: Session, ctx: RequestContext, *, policy_id: uuid.UUID) -> None:
-    update_policy(session, ctx, policy_id=policy_id, payload=schemas.ApprovalPolicyUpdate(status="deleted"))
+    # DELETE needs ``approval_policy.delete`` (spec 40 §5.4), not ``update``.
+    update_policy(session, ctx, policy_id=policy_id, payload=schemas.ApprovalPolicyUpdate(status="deleted"),
+                  permission="delete")
 
 
 def dry_run(session: Session, ctx: RequestContext, *, payload: schemas.DryRunRequest) -> dict[str, Any]:

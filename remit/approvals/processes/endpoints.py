@@ -6,9 +6,9 @@ from fastapi import APIRouter
 
 from remit.approvals.processes import schemas, service
 from remit.auth.deps import EntityCall
-from remit.core.routing import COMMON_ERRORS, errors
+from remit.core.routing import API_PREFIX, COMMON_ERRORS, errors
 
-router = APIRouter(tags=["Approval policies"], responses=COMMON_ERRORS)
+router = APIRouter(prefix=API_PREFIX, tags=["Approval policies"], responses=COMMON_ERRORS)
 BASE = "/approval_policies/{approval_policy_id}/processes"
 
 

@@ -196,8 +196,13 @@ def start(session: Session, ctx: RequestContext, payable: Payable, policy: Appro
     return process
 
 
-def advance(session: Session, ctx: RequestContext, process: ApprovalProcess, payable: Payable) -> None:
-    """Re-run the script with the requests' outcomes and carry out its plan (spec 20 §6.3, §6.4)."""
+def advance(session: Session, ctx: RequestContext, process: ApprovalProcess, payable: Payable, *,
+            approver: uuid.UUID | None = None) -> None:
+    """Re-run the script with the requests' outcomes and carry out its plan (spec 20 §6.3, §6.4).
+
+    ``approver`` is the user whose approval resumed the process (None at start or after a rejection):
+    ``Payables.mark_as_paid`` records them as ``marked_as_paid_by_entity_user_id``.
+    """
     policy_script = lang.parse_script(process.script_snapshot)
     env = lang.Environment(context=process.input, convert=snapshot.converter(entity_settings(session, payable.entity_id)))
     requests = _requests(session, process)
@@ -215,7 +220,7 @@ def advance(session: Session, ctx: RequestContext, process: ApprovalProcess, pay
             results[gate["location"]] = "skipped"
     try:
         plan = lang.run(policy_script, env, gate_results=results, state=process.state, payable_status=payable.status)
-        _carry_out(session, ctx, process, payable, plan, requests)
+        _carry_out(session, ctx, process, payable, plan, requests, approver=approver)
     except lang.EvaluationError as exc:
         _fail(session, ctx, process, exc.message, exc.location)
     except InvalidPayableTransition as exc:
@@ -223,7 +228,8 @@ def advance(session: Session, ctx: RequestContext, process: ApprovalProcess, pay
 
 
 def _carry_out(session: Session, ctx: RequestContext, process: ApprovalProcess, payable: Payable,
-               plan: lang.Plan, requests: dict[uuid.UUID, ApprovalRequest]) -> None:
+               plan: lang.Plan, requests: dict[uuid.UUID, ApprovalRequest], *,
+               approver: uuid.UUID | None = None) -> None:
     gates = {g["location"]: dict(g) for g in process.gates}
     for location in plan.open:
         gate = gates[location]
@@ -248,7 +254,8 @@ def _carry_out(session: Session, ctx: RequestContext, process: ApprovalProcess, 
     process.updated_by = actor_id(ctx)
     acting = system(ctx)
     for action in plan.actions:
-        payable_transitions.decide_by_policy(session, acting, payable, action.kind, comment=action.comment)
+        payable_transitions.decide_by_policy(session, acting, payable, action.kind, comment=action.comment,
+                                             paid_by=approver)
     if plan.finished:
         if plan.decision and payable.status == PayableStateEnum.approve_in_progress:
             payable_transitions.decide_by_policy(session, acting, payable, plan.decision)
@@ -263,10 +270,15 @@ def _carry_out(session: Session, ctx: RequestContext, process: ApprovalProcess, 
 def _fail(session: Session, ctx: RequestContext, process: ApprovalProcess, message: str, location: str | None) -> None:
     """A runtime error (spec 20 §6.7): the process fails, its waiting requests are canceled."""
     requests = _requests(session, process)
+    # A request created earlier in the same run (a gate opened before the failing one) is not yet
+    # recorded in ``process.gates``: find it by its gate location so it is canceled too.
+    by_location = {r.gate_location: r for r in requests.values() if r.gate_location}
     gates = []
     for gate in process.gates:
         gate = dict(gate)
-        request = requests.get(gate["approval_request_id"])
+        request = requests.get(gate["approval_request_id"]) or by_location.get(gate["location"])
+        if request is not None:
+            gate["approval_request_id"] = str(request.id)
         if request is not None and request.status == ApprovalRequestStatus.waiting:
             move_request(session, ctx, request, "cancel")
             gate["status"] = StepStatus.canceled

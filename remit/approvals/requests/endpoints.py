@@ -7,9 +7,9 @@ from fastapi import APIRouter, Query
 
 from remit.approvals.requests import schemas, service
 from remit.auth.deps import EntityCall
-from remit.core.routing import COMMON_ERRORS, errors
+from remit.core.routing import API_PREFIX, COMMON_ERRORS, errors
 
-router = APIRouter(tags=["Approval requests"], responses=COMMON_ERRORS)
+router = APIRouter(prefix=API_PREFIX, tags=["Approval requests"], responses=COMMON_ERRORS)
 
 
 @router.get("/approval_requests", response_model=schemas.ApprovalRequestResourceList)

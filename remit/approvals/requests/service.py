@@ -145,7 +145,7 @@ def approve(session: Session, ctx: RequestContext, *, request_id: uuid.UUID) -> 
         request.approved_by = approved_by
         request.updated_at = clock.now()
         session.flush()
-    _resume(session, ctx, request, process, payable)
+    _resume(session, ctx, request, process, payable, approver=ctx.entity_user_id)
     return request
 
 
@@ -173,8 +173,9 @@ def cancel(session: Session, ctx: RequestContext, *, request_id: uuid.UUID) -> A
     return request
 
 
-def _resume(session: Session, ctx: RequestContext, request: ApprovalRequest, process: Any, payable: Any) -> None:
+def _resume(session: Session, ctx: RequestContext, request: ApprovalRequest, process: Any, payable: Any, *,
+            approver: uuid.UUID | None = None) -> None:
     if process is not None and payable is not None and process.status in ACTIVE_PROCESS:
-        engine.advance(session, ctx, process, payable)
+        engine.advance(session, ctx, process, payable, approver=approver)
 
 

@@ -6,10 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from remit.auth.deps import EntityCall
-from remit.core.routing import COMMON_ERRORS, errors
+from remit.core.routing import API_PREFIX, COMMON_ERRORS, errors
 from remit.entities.roles import schemas, service
 
-router = APIRouter(tags=["Roles"], responses=COMMON_ERRORS)
+router = APIRouter(prefix=API_PREFIX, tags=["Roles"], responses=COMMON_ERRORS)
 
 
 @router.post("/roles", response_model=schemas.RoleResponse)

@@ -6,13 +6,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from remit.auth.deps import AuthCall, AuthCallInactiveOk, EntityCall
-from remit.core.routing import COMMON_ERRORS
+from remit.core.routing import API_PREFIX, COMMON_ERRORS
 from remit.entities import schemas as entity_schemas
 from remit.entities import service as entity_service
 from remit.entities.roles.schemas import RoleResponse
 from remit.entities.users import schemas, service
 
-router = APIRouter(tags=["Entity users"], responses=COMMON_ERRORS)
+router = APIRouter(prefix=API_PREFIX, tags=["Entity users"], responses=COMMON_ERRORS)
 
 
 # The fixed paths come first, so "me" is never read as an entity user id.
