@@ -63,4 +63,24 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     limiter = None if settings.rate_limit == "off" else RateLimiter(settings.rate_limit, settings.rate_limit_storage)
     app.add_middleware(ConventionsMiddleware, limiter=limiter)
     install_route_index(app)
+    bearer_security(app)
     return app
+
+
+def bearer_security(app: FastAPI) -> None:
+    """Declare bearer authentication on every /v1 operation but /auth/* in the OpenAPI document."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema.setdefault("components", {}).setdefault("securitySchemes", {})["HTTPBearer"] = {
+                "type": "http", "scheme": "bearer", "description": "Access token from POST /v1/auth/token",
+            }
+            for path, operations in schema.get("paths", {}).items():
+                if path.startswith("/v1/") and not path.startswith("/v1/auth/"):
+                    for operation in operations.values():
+                        operation["security"] = [{"HTTPBearer": []}]
+        return app.openapi_schema
+
+    app.openapi = openapi

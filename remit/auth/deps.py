@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -29,7 +28,8 @@ from remit.core.errors import Unauthorized
 
 T = TypeVar("T")
 
-bearer_scheme = HTTPBearer(auto_error=False, description="Access token from POST /auth/token")
+# Bearer authentication is declared in the OpenAPI document by ``app.py`` (``bearer_security``);
+# reading the header here directly costs a dictionary lookup instead of a security dependency.
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,31 +101,31 @@ class Public:
         return self.output.render(result)
 
 
-def _principal(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+def _principal(request: Request) -> Principal:
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Unauthorized")
-    return request.app.state.codec.decode(credentials.credentials)
+    return request.app.state.codec.decode(token)
 
 
 async def _entity_call(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     x_monite_entity_id: Annotated[
         uuid.UUID | None,
         Header(description="The ID of the entity that owns the requested resource (required with partner tokens)"),
     ] = None,
 ) -> Call:
-    principal = _principal(request, credentials)
+    principal = _principal(request)
     return Call(request.app.state.db, principal, x_monite_entity_id, True, request.method != "GET", _output(request))
 
 
 async def _optional_entity_call(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     x_monite_entity_id: Annotated[uuid.UUID | None, Header()] = None,
 ) -> Call:
     """Entity-scoped when the entity is known (user token, or header); partner-wide otherwise."""
-    principal = _principal(request, credentials)
+    principal = _principal(request)
     scoped = x_monite_entity_id is not None
     return Call(
         request.app.state.db, principal, x_monite_entity_id, scoped, request.method != "GET", _output(request)
@@ -134,17 +134,15 @@ async def _optional_entity_call(
 
 async def _auth_call(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Call:
-    principal = _principal(request, credentials)
+    principal = _principal(request)
     return Call(request.app.state.db, principal, None, False, request.method != "GET", _output(request))
 
 
 async def _auth_call_inactive_ok(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Call:
-    principal = _principal(request, credentials)
+    principal = _principal(request)
     return Call(
         request.app.state.db, principal, None, False, request.method != "GET", _output(request), allow_inactive=True
     )
