@@ -150,7 +150,7 @@ def get_me(session: Session, ctx: RequestContext) -> EntityUser:
 def update_me(session: Session, ctx: RequestContext, *, payload: schemas.UpdateMeEntityUserRequest) -> EntityUser:
     ctx.require_user()
     repo = EntityUserRepository(session, ctx)
-    user = ctx.user  # loaded in this transaction by the context resolution
+    user = repo.get(ctx.entity_user_id)  # the context holds a read-only row; change the ORM object
     _apply(repo, ctx, user, payload.model_dump(mode="json", exclude_unset=True))
     return user
 
