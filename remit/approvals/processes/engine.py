@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -96,9 +97,12 @@ class Match:
     tied: list[uuid.UUID]
 
 
-def select_policy(session: Session, ctx: RequestContext, env: lang.Environment, *,
+def select_policy(session: Session, ctx: RequestContext, env: lang.Environment | Callable[[], lang.Environment], *,
                   only: uuid.UUID | None = None) -> Match:
-    """The active policy whose trigger matches, by priority; a tie at the top applies none (§4.3)."""
+    """The active policy whose trigger matches, by priority; a tie at the top applies none (§4.3).
+
+    ``env`` may be a function: the payable's snapshot is then only built if a candidate exists.
+    """
     now = clock.now()
     stmt = (
         select(ApprovalPolicy.id, ApprovalPolicy.updated_at, ApprovalPolicy.priority)
@@ -117,6 +121,8 @@ def select_policy(session: Session, ctx: RequestContext, env: lang.Environment, 
     for policy_id, version, priority in session.execute(stmt):
         if top is not None and priority < top:
             break  # lower priorities can no longer win
+        if callable(env):
+            env = env()
         try:
             hit = lang.evaluate_trigger(parsed_trigger(session, policy_id, version), env)
         except (lang.EvaluationError, lang.ScriptError):
@@ -133,13 +139,18 @@ def on_submitted(session: Session, *, ctx: RequestContext, payable: Payable) -> 
     """Subscriber of ``payable.submit_for_approval``: find the policy and start its process."""
     if entity_settings(session, payable.entity_id).get("payables_skip_approval_flow"):
         return
-    env = environment(session, payable, ctx)
+    built: list[lang.Environment] = []
+
+    def env() -> lang.Environment:
+        built.append(environment(session, payable, ctx))
+        return built[0]
+
     match = select_policy(session, ctx, env)
     if match.policy_id is None:
         if len(match.tied) > 1:
             emit_payable(session, payable, "multiple_approval_policies_matched")
         return
-    start(session, ctx, payable, session.get_one(ApprovalPolicy, match.policy_id), env, actor=actor_id(ctx))
+    start(session, ctx, payable, session.get_one(ApprovalPolicy, match.policy_id), built[0], actor=actor_id(ctx))
 
 
 def catch_up(session: Session, ctx: RequestContext) -> None:
