@@ -106,7 +106,7 @@ class Payable(IdMixin, TimestampMixin, EntityOwned, Base):
         session = object_session(self)
         if session is None or self.currency is None or self.total_amount is None:
             return None
-        cache = session.info.setdefault("entity_settings", {})
+        cache = session.info.setdefault("entity_settings", {})  # shared with service.common.entity_settings
         if self.entity_id not in cache:
             cache[self.entity_id] = session.scalar(
                 select(EntitySettings.data).where(EntitySettings.entity_id == self.entity_id)

@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from remit.core import clock, lifecycle
@@ -87,8 +88,11 @@ def load_editable(session: Session, ctx: RequestContext, payable_id: uuid.UUID) 
 
 
 def entity_settings(session: Session, entity_id: uuid.UUID) -> dict[str, Any]:
-    settings = session.get(EntitySettings, entity_id)
-    return settings.data if settings else {}
+    """The entity's settings document, read once per request (``Payable.currency_exchange`` shares it)."""
+    cache = session.info.setdefault("entity_settings", {})
+    if entity_id not in cache:
+        cache[entity_id] = session.scalar(select(EntitySettings.data).where(EntitySettings.entity_id == entity_id)) or {}
+    return cache[entity_id]
 
 
 def check_rules(session: Session, ctx: RequestContext, payable: Payable, *, after_create: bool = False) -> None:
