@@ -233,6 +233,17 @@ class TestCancel:
         assert response.status_code == 200, response.text
         assert (response.json()["status"], response.json()["updated_by"]) == ("canceled", updater.id)
 
+    async def test_allowed_for_own_reaches_only_own_policies(self, client, partner, entity, made):
+        # made's policy was created with the partner token, so it is nobody's own.
+        own_only = await partner.user_with(entity["id"], approval_policy={"read": "allowed_for_own",
+                                                                           "update": "allowed_for_own"})
+        pid = made["process"]["id"]
+        response = await client.post(f"{base(made)}/{pid}/cancel", headers=own_only.auth)
+        assert (response.status_code, error_message(response)) == (403, "Action update for approval_policy not allowed")
+        response = await client.get(f"{base(made)}/{pid}", headers=own_only.auth)
+        assert (response.status_code, error_message(response)) == (403, "Action read for approval_policy not allowed")
+        assert (await client.get(f"{base(made)}/{pid}", headers=partner.on(entity["id"]))).json()["status"] == "waiting"
+
     async def test_unknown(self, client, on, made):
         missing = uuid.uuid4()
         response = await client.post(f"{base(made)}/{missing}/cancel", headers=on)

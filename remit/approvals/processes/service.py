@@ -19,9 +19,16 @@ from remit.payables.repository import PayableRepository
 OBJECT = "approval_policy"
 
 
-def _process(session: Session, ctx: RequestContext, policy_id: uuid.UUID, process_id: uuid.UUID,
-             *, for_update: bool = False) -> ApprovalProcess:
+def _policy(session: Session, ctx: RequestContext, policy_id: uuid.UUID, action: str):
+    """The policy of the path; ``allowed_for_own`` reaches only the processes of one's own policies."""
     policy = PolicyRepository(session, ctx).get_any(policy_id)
+    ctx.check(OBJECT, action, owner_id=policy.created_by)
+    return policy
+
+
+def _process(session: Session, ctx: RequestContext, policy_id: uuid.UUID, process_id: uuid.UUID,
+             *, action: str = "read", for_update: bool = False) -> ApprovalProcess:
+    policy = _policy(session, ctx, policy_id, action)
     stmt = select(ApprovalProcess).where(
         ApprovalProcess.entity_id == policy.entity_id,
         ApprovalProcess.policy_id == policy.id,
@@ -36,8 +43,7 @@ def _process(session: Session, ctx: RequestContext, policy_id: uuid.UUID, proces
 
 
 def list_processes(session: Session, ctx: RequestContext, *, policy_id: uuid.UUID) -> dict[str, Any]:
-    ctx.check(OBJECT, "read")
-    policy = PolicyRepository(session, ctx).get_any(policy_id)
+    policy = _policy(session, ctx, policy_id, "read")
     rows = session.scalars(
         select(ApprovalProcess)
         .where(ApprovalProcess.entity_id == policy.entity_id, ApprovalProcess.policy_id == policy.id)
@@ -47,15 +53,13 @@ def list_processes(session: Session, ctx: RequestContext, *, policy_id: uuid.UUI
 
 
 def get_process(session: Session, ctx: RequestContext, *, policy_id: uuid.UUID, process_id: uuid.UUID) -> ApprovalProcess:
-    ctx.check(OBJECT, "read")
     return _process(session, ctx, policy_id, process_id)
 
 
 def cancel(session: Session, ctx: RequestContext, *, policy_id: uuid.UUID, process_id: uuid.UUID) -> ApprovalProcess:
-    ctx.check(OBJECT, "update")
-    process = _process(session, ctx, policy_id, process_id)
+    process = _process(session, ctx, policy_id, process_id, action="update")
     PayableRepository(session, ctx).get_for_update(process.payable_id)  # lock order: payable, process
-    process = _process(session, ctx, policy_id, process_id, for_update=True)
+    process = _process(session, ctx, policy_id, process_id, action="update", for_update=True)
     if process.status not in ACTIVE_PROCESS:
         raise ProcessNotActive(process_id=process.id)
     engine.cancel_process(session, ctx, process)
@@ -63,7 +67,6 @@ def cancel(session: Session, ctx: RequestContext, *, policy_id: uuid.UUID, proce
 
 
 def steps(session: Session, ctx: RequestContext, *, policy_id: uuid.UUID, process_id: uuid.UUID) -> dict[str, Any]:
-    ctx.check(OBJECT, "read")
     process = _process(session, ctx, policy_id, process_id)
     requests = {
         str(r.id): r for r in session.scalars(select(ApprovalRequest).where(ApprovalRequest.process_id == process.id))
