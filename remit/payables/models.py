@@ -98,7 +98,9 @@ class Payable(IdMixin, TimestampMixin, EntityOwned, Base):
     deleted_at: Mapped[datetime | None]
 
     tags: Mapped[list[Tag]] = relationship(secondary=payable_tags, lazy="selectin", order_by=Tag.name)
-    stored_file: Mapped[StoredFile | None] = relationship(lazy="selectin")
+    # Loaded when rendered (most payables have no file, and a NULL file_id costs no query);
+    # lists load it for the whole page at once (service.crud.list_payables).
+    stored_file: Mapped[StoredFile | None] = relationship(lazy="select")
 
     @property
     def currency_exchange(self) -> dict | None:

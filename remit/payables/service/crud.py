@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from remit.auth.models import Partner
 from remit.core import clock
@@ -244,7 +244,8 @@ def scoped_payables(session: Session, ctx: RequestContext):
 
 
 def list_payables(session: Session, ctx: RequestContext, *, query: schemas.PayableListQuery) -> Page[Payable]:
-    return paginator.paginate(session, scoped_payables(session, ctx), query, scope=str(ctx.scoped_entity_id))
+    stmt = scoped_payables(session, ctx).options(selectinload(Payable.stored_file))
+    return paginator.paginate(session, stmt, query, scope=str(ctx.scoped_entity_id))
 
 
 # -- update ---------------------------------------------------------------------------------
