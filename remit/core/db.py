@@ -75,6 +75,7 @@ class Database:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write_lock = threading.Lock()
+        self._sqlite_writer: anyio.CapacityLimiter | None = None
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
@@ -98,8 +99,17 @@ class Database:
                 lock.release()
 
     async def run(self, fn: Callable[..., T], /, *args: Any, write: bool = True, **kwargs: Any) -> T:
-        """Run ``fn(session, *args, **kwargs)`` in a worker thread inside one transaction."""
-        return await anyio.to_thread.run_sync(partial(self._run, fn, args, kwargs, write))
+        """Run ``fn(session, *args, **kwargs)`` in a worker thread inside one transaction.
+
+        SQLite writes go through one thread at a time: they are serialised anyway, and queueing
+        them on the event loop is cheaper than parking a thread per request on the write lock.
+        """
+        limiter = None
+        if write and self.is_sqlite:
+            if self._sqlite_writer is None:
+                self._sqlite_writer = anyio.CapacityLimiter(1)
+            limiter = self._sqlite_writer
+        return await anyio.to_thread.run_sync(partial(self._run, fn, args, kwargs, write), limiter=limiter)
 
     def _run(self, fn: Callable[..., T], args: tuple, kwargs: dict, write: bool) -> T:
         with self.transaction(write=write) as session:

@@ -10,12 +10,17 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from remit.core import clock
 from remit.core.versioning import IMPLEMENTED_VERSION
 from remit.events.models import Event
+
+_INSERT_EVENT = insert(Event.__table__)
 
 
 def record_change(
@@ -26,17 +31,33 @@ def record_change(
     event_type: str,
     object_id: uuid.UUID,
     description: str | None = None,
-) -> Event:
-    event = Event(
-        entity_id=entity_id,
-        object_type=object_type,
-        action=f"{object_type}.{event_type}",
-        object_id=object_id,
-        description=description or f"{object_type.replace('_', ' ').capitalize()} {event_type.replace('_', ' ')}",
-        api_version=IMPLEMENTED_VERSION,
+) -> uuid.UUID:
+    """Insert the event row now (a Core INSERT, no unit-of-work flush); returns its id.
+
+    Events of one request get strictly increasing ``created_at`` values, so they list in the
+    order they happened.
+    """
+    event_id = uuid.uuid4()
+    now = clock.now()
+    last = session.info.get("event_last")
+    if last is not None and now <= last:
+        now = last + timedelta(microseconds=1)
+    session.info["event_last"] = now
+    session.execute(
+        _INSERT_EVENT,
+        {
+            "id": event_id,
+            "entity_id": entity_id,
+            "object_type": object_type,
+            "action": f"{object_type}.{event_type}",
+            "object_id": object_id,
+            "description": description
+            or f"{object_type.replace('_', ' ').capitalize()} {event_type.replace('_', ' ')}",
+            "api_version": IMPLEMENTED_VERSION,
+            "created_at": now,
+        },
     )
-    session.add(event)
-    return event
+    return event_id
 
 
 # -- in-transaction announcements ---------------------------------------------------------------

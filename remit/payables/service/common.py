@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from remit.core import clock, lifecycle
@@ -23,25 +23,32 @@ from remit.payables.validation import validation_errors
 OBJECT = "payable"
 
 
+_INSERT_HISTORY = insert(PayableHistory.__table__)
+
+
 def record_history(
     session: Session, ctx: RequestContext, payable: Payable, event_type: str, event_data: dict[str, Any] | None = None
-) -> PayableHistory:
-    """A history row; rows written by one request get strictly increasing timestamps."""
+) -> uuid.UUID:
+    """A history row (a Core INSERT, now); rows of one request get strictly increasing timestamps."""
     now = clock.now()
     last = session.info.get("payable_history_last")
     if last is not None and now <= last:
         now = last + timedelta(microseconds=1)
     session.info["payable_history_last"] = now
-    row = PayableHistory(
-        entity_id=payable.entity_id,
-        payable_id=payable.id,
-        timestamp=now,
-        event_type=event_type,
-        event_data=event_data or {},
-        entity_user_id=ctx.entity_user_id,
+    row_id = uuid.uuid4()
+    session.execute(
+        _INSERT_HISTORY,
+        {
+            "id": row_id,
+            "entity_id": payable.entity_id,
+            "payable_id": payable.id,
+            "timestamp": now,
+            "event_type": event_type,
+            "event_data": event_data or {},
+            "entity_user_id": ctx.entity_user_id,
+        },
     )
-    session.add(row)
-    return row
+    return row_id
 
 
 def emit(session: Session, payable: Payable, event_type: str, object_type: str = OBJECT,
