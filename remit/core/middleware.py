@@ -8,6 +8,7 @@ and the SDK's empty JSON bodies read as ``{}``. One middleware rather than a sta
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from typing import Any
@@ -24,6 +25,8 @@ from remit.core.versioning import (
     UnsupportedVersion,
     match_version,
 )
+
+log = logging.getLogger("remit")
 
 # Paths served without the version header (documentation for browsers).
 UNVERSIONED = ("/v1/openapi.json", "/v1/docs", "/v1/redoc", "/docs", "/redoc", "/openapi.json", "/files/")
@@ -87,8 +90,12 @@ class ConventionsMiddleware:
                 extra.append((b"retry-after", str(verdict.reset_in).encode()))
                 rejection = _json(429, {"error": {"message": "API rate limit exceeded"}})
 
+        started_response = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started_response
             if message["type"] == "http.response.start":
+                started_response = True
                 message["headers"] = [
                     *message.get("headers", ()),
                     *extra,
@@ -108,7 +115,20 @@ class ConventionsMiddleware:
 
         if scope["method"] in BODY_METHODS and headers.get(b"content-type", b"").startswith(b"application/json"):
             receive = _empty_json_as_object(receive)
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if started_response:
+                raise
+            # Answer here, so an unexpected failure still carries x-request-id and the other headers.
+            log.exception("unhandled error (request id %s)", request_id.decode("latin-1"))
+            status, body = _json(500, {"error": {"message": "Server Error"}})
+            await send_with_headers({
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            })
+            await send_with_headers({"type": "http.response.body", "body": body})
 
     def _limit(self, scope: Scope, headers: dict[bytes, bytes], path: str) -> Verdict:
         authorization = headers.get(b"authorization")

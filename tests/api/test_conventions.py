@@ -277,3 +277,16 @@ class TestOpenAPI:
         response = await bare.get("/docs", headers={"accept": "text/html"})
         assert response.status_code == 200
         assert "text/html" in response.headers["content-type"]
+
+
+async def test_unexpected_error_in_a_service_is_a_500_with_the_headers(client, partner, entity, monkeypatch):
+    from remit.entities.roles import service as roles_service
+
+    def broken(session, ctx, **kwargs):
+        raise RuntimeError("a bug in a service")
+
+    monkeypatch.setattr(roles_service, "list_roles", broken)
+    response = await client.get("/roles", headers={**partner.on(entity["id"]), "x-request-id": "req-500"})
+    assert response.status_code == 500
+    assert response.json() == {"error": {"message": "Server Error"}}
+    assert response.headers["x-request-id"] == "req-500"
