@@ -150,8 +150,12 @@ class Paginator:
         *,
         scope: str,
         transform: Callable[[Any], Any] | None = None,
+        rows: bool = False,
     ) -> Page:
-        """``stmt`` is the scoped base select of the model; ``scope`` binds tokens to the entity."""
+        """``stmt`` is the scoped base select of the model; ``scope`` binds tokens to the entity.
+
+        ``rows=True`` pages a Core select of the table's columns and returns its rows.
+        """
         direction, boundary = "next", None
         if query.pagination_token:
             query, direction, boundary = self._decode(query.pagination_token, scope)
@@ -171,7 +175,8 @@ class Paginator:
         if nullable:  # the same place for NULLs on every backend: after the values in ascending order
             is_null = case((sort_col.is_(None), 1), else_=0)
             ordering.insert(0, is_null.desc() if scan_desc else is_null.asc())
-        rows = list(session.scalars(stmt.order_by(*ordering).limit(query.limit + 1)))
+        stmt = stmt.order_by(*ordering).limit(query.limit + 1)
+        rows = list(session.execute(stmt).all() if rows else session.scalars(stmt))
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         if direction == "prev":

@@ -9,24 +9,49 @@ from typing import Any
 from remit.core.money import percent_of, round_half_up
 
 
+def balances(
+    *, total_amount: int | None, amount_paid: int | None, status: str, payment_terms: dict[str, Any] | None,
+    issued_at: date | None, today: date, credit_notes: int = 0,
+) -> tuple[int | None, int | None, int | None]:
+    """``(total_amount_with_credit_notes, amount_due, amount_to_pay)`` — spec 10 §4.1 in one place."""
+    if total_amount is None:
+        return None, None, None
+    total = max(total_amount - credit_notes, 0)
+    if status == "paid":
+        return total, 0, 0
+    due = max(total - (amount_paid or 0), 0)
+    if due == 0:
+        return total, 0, 0
+    return total, due, due - percent_of(due, discount_on(payment_terms, issued_at, today))
+
+
+def credit_note_sum(payable: Any) -> int:
+    """Counted credit notes arrive with the credit-notes issue; until then CN = 0."""
+    return 0
+
+
+def payable_balances(payable: Any, today: date) -> tuple[int | None, int | None, int | None]:
+    return balances(
+        total_amount=payable.total_amount, amount_paid=payable.amount_paid, status=payable.status,
+        payment_terms=payable.payment_terms, issued_at=payable.issued_at, today=today,
+        credit_notes=credit_note_sum(payable),
+    )
+
+
 def total_with_credit_notes(payable: Any) -> int | None:
-    """``max(T − CN, 0)``; counted credit notes arrive with the credit-notes issue (CN = 0 until then)."""
+    """``max(T − CN, 0)``."""
     if payable.total_amount is None:
         return None
     return max(payable.total_amount - credit_note_sum(payable), 0)
 
 
-def credit_note_sum(payable: Any) -> int:
-    return 0
-
-
 def amount_due(payable: Any) -> int | None:
-    total = total_with_credit_notes(payable)
-    if total is None:
-        return None
-    if payable.status == "paid":
-        return 0
-    return max(total - (payable.amount_paid or 0), 0)
+    """What is still owed; the discount tiers do not matter here, so any day will do."""
+    return payable_balances(payable, date.min)[1]
+
+
+def amount_to_pay(payable: Any, today: date) -> int | None:
+    return payable_balances(payable, today)[2]
 
 
 def discount_on(terms: dict[str, Any] | None, issued_at: date | None, day: date) -> int:
@@ -38,13 +63,6 @@ def discount_on(terms: dict[str, Any] | None, issued_at: date | None, day: date)
         if term and day <= issued_at + timedelta(days=term["number_of_days"]):
             return term["discount"]
     return 0
-
-
-def amount_to_pay(payable: Any, today: date) -> int | None:
-    due = amount_due(payable)
-    if due is None or due == 0:
-        return due
-    return due - percent_of(due, discount_on(payable.payment_terms, payable.issued_at, today))
 
 
 def line_item_amounts(unit_price: int | None, quantity: Decimal | None, tax: int | None) -> tuple[int | None, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -38,7 +39,51 @@ payable_tags = Table(
 )
 
 
-class Payable(IdMixin, TimestampMixin, EntityOwned, Base):
+class PayableDerived:
+    """Values derived on every read (spec 10 §2, §4.1), shared by the ORM payable and list rows."""
+
+    __slots__ = ()
+
+    def _entity_settings(self) -> dict | None:
+        raise NotImplementedError
+
+    @property
+    def currency_exchange(self) -> dict | None:
+        """The total in the entity's default currency, when its settings give a rate (spec 10 §2)."""
+        if self.currency is None or self.total_amount is None:
+            return None
+        settings = self._entity_settings()
+        default = ((settings or {}).get("currency") or {}).get("default")
+        if not default or default == self.currency:
+            return None
+        rate = money.exchange_rate(settings, self.currency, default)
+        if rate is None:
+            return None
+        total = money.to_major(money.convert(self.total_amount, self.currency, default, rate), default)
+        return {"default_currency_code": default, "rate": float(rate), "total": float(total)}
+
+    @property
+    def file(self) -> dict | None:
+        return files.describe(self.stored_file)
+
+    @property
+    def credit_notes(self) -> list:
+        return []
+
+    @property
+    def total_amount_with_credit_notes(self) -> int | None:
+        return amounts.total_with_credit_notes(self)
+
+    @property
+    def amount_due(self) -> int | None:
+        return amounts.amount_due(self)
+
+    @property
+    def amount_to_pay(self) -> int | None:
+        return amounts.amount_to_pay(self, clock.now().date())
+
+
+class Payable(PayableDerived, IdMixin, TimestampMixin, EntityOwned, Base):
     __tablename__ = "payables"
     __table_args__ = (
         # Keyset pages: the entity's live payables by each sort field, optionally by status.
@@ -102,50 +147,49 @@ class Payable(IdMixin, TimestampMixin, EntityOwned, Base):
     # lists load it for the whole page at once (service.crud.list_payables).
     stored_file: Mapped[StoredFile | None] = relationship(lazy="select")
 
-    @property
-    def currency_exchange(self) -> dict | None:
-        """The total in the entity's default currency, when its settings give a rate (spec 10 §2)."""
+    def _entity_settings(self) -> dict | None:
         session = object_session(self)
-        if session is None or self.currency is None or self.total_amount is None:
+        if session is None:
             return None
         cache = session.info.setdefault("entity_settings", {})  # shared with service.common.entity_settings
         if self.entity_id not in cache:
             cache[self.entity_id] = session.scalar(
                 select(EntitySettings.data).where(EntitySettings.entity_id == self.entity_id)
             ) or {}
-        settings = cache[self.entity_id]
-        default = (settings.get("currency") or {}).get("default")
-        if not default or default == self.currency:
-            return None
-        rate = money.exchange_rate(settings, self.currency, default)
-        if rate is None:
-            return None
-        total = money.to_major(money.convert(self.total_amount, self.currency, default, rate), default)
-        return {"default_currency_code": default, "rate": float(rate), "total": float(total)}
+        return cache[self.entity_id]
 
-    @property
-    def file(self) -> dict | None:
-        return files.describe(self.stored_file)
 
-    # Values derived on every read (they depend on today's date; spec 10 §4.1).
+class PayableRow(PayableDerived):
+    """A payable read as a plain row (list pages): the same derived values, none of the ORM's cost."""
 
-    @property
-    def credit_notes(self) -> list:
-        return []
+    __slots__ = ("_row", "tags", "stored_file", "_settings")
 
-    @property
-    def total_amount_with_credit_notes(self) -> int | None:
-        return amounts.total_with_credit_notes(self)
+    def __init__(self, row: Any, tags: list, stored_file: Any, settings: dict):
+        self._row, self.tags, self.stored_file, self._settings = row, tags, stored_file, settings
 
-    @property
-    def amount_due(self) -> int | None:
-        return amounts.amount_due(self)
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)
 
-    @property
-    def amount_to_pay(self) -> int | None:
-        if self.status == "paid":
-            return 0
-        return amounts.amount_to_pay(self, clock.now().date())
+    def _entity_settings(self) -> dict | None:
+        return self._settings
+
+    def as_dict(self, today: date) -> dict[str, Any]:
+        """The wire fields as a dict (validating a dict is several times cheaper than attributes)."""
+        data = dict(self._row._mapping)
+        total, due, to_pay = amounts.balances(
+            total_amount=data["total_amount"], amount_paid=data["amount_paid"], status=data["status"],
+            payment_terms=data["payment_terms"], issued_at=data["issued_at"], today=today,
+        )
+        data.update(
+            tags=self.tags,
+            file=files.describe(self.stored_file) if self.stored_file is not None else None,
+            credit_notes=[],
+            total_amount_with_credit_notes=total,
+            amount_due=due,
+            amount_to_pay=to_pay,
+            currency_exchange=self.currency_exchange if data["currency"] is not None else None,
+        )
+        return data
 
 
 class PayableLineItem(IdMixin, TimestampMixin, EntityOwned, Base):

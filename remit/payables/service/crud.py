@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from remit.auth.models import Partner
 from remit.core import clock
@@ -22,10 +22,11 @@ from remit.counterparts.models import (
     CounterpartVatId,
 )
 from remit.files import service as files
+from remit.files.models import StoredFile
 from remit.payables import amounts, schemas
 from remit.payables.errors import AmountOutOfBounds, AmountsFromLineItems, InvalidPayableTransition
 from remit.payables.lifecycle import DELETABLE, PayableStateEnum
-from remit.payables.models import Payable, PayableLineItem, payable_tags
+from remit.payables.models import Payable, PayableLineItem, PayableRow, payable_tags
 from remit.payables.repository import PayableRepository, ValidationRulesRepository
 from remit.payables.service.common import (
     OBJECT,
@@ -37,6 +38,7 @@ from remit.payables.service.common import (
     record_history,
 )
 from remit.payables.validation import validation_errors
+from remit.tags.models import Tag
 from remit.tags.service import TagRepository
 
 LINE_DERIVED = ("subtotal", "tax", "tax_amount", "total_amount")
@@ -243,9 +245,34 @@ def scoped_payables(session: Session, ctx: RequestContext):
     return stmt
 
 
-def list_payables(session: Session, ctx: RequestContext, *, query: schemas.PayableListQuery) -> Page[Payable]:
-    stmt = scoped_payables(session, ctx).options(selectinload(Payable.stored_file))
-    return paginator.paginate(session, stmt, query, scope=str(ctx.scoped_entity_id))
+def list_payables(session: Session, ctx: RequestContext, *, query: schemas.PayableListQuery) -> Page[dict]:
+    """A page read as plain rows plus one query for their tags (and one for files, if any)."""
+    stmt = select(*Payable.__table__.c).where(
+        Payable.entity_id == ctx.scoped_entity_id, Payable.deleted_at.is_(None)
+    )
+    own = ctx.own_filter(OBJECT)
+    if own is not None:
+        stmt = stmt.where(Payable.was_created_by_user_id == own)
+    page = paginator.paginate(session, stmt, query, scope=str(ctx.scoped_entity_id), rows=True)
+    if not page.data:
+        return page
+    ids = [row.id for row in page.data]
+    tags: dict[uuid.UUID, list[Tag]] = {}
+    for payable_id, tag in session.execute(
+        select(payable_tags.c.payable_id, Tag)
+        .join(Tag, Tag.id == payable_tags.c.tag_id)
+        .where(payable_tags.c.payable_id.in_(ids))
+        .order_by(Tag.name)
+    ):
+        tags.setdefault(payable_id, []).append(tag)
+    file_ids = [row.file_id for row in page.data if row.file_id is not None]
+    stored = {f.id: f for f in session.scalars(select(StoredFile).where(StoredFile.id.in_(file_ids)))} if file_ids else {}
+    settings = entity_settings(session, ctx.scoped_entity_id)
+    today = clock.now().date()
+    page.data = [
+        PayableRow(row, tags.get(row.id, []), stored.get(row.file_id), settings).as_dict(today) for row in page.data
+    ]
+    return page
 
 
 # -- update ---------------------------------------------------------------------------------
