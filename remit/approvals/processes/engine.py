@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from remit.approvals import script as lang
@@ -97,6 +97,45 @@ class Match:
     tied: list[uuid.UUID]
 
 
+@dataclasses.dataclass(frozen=True)
+class _Candidate:
+    policy_id: uuid.UUID
+    version: datetime
+    priority: int
+    starts_at: datetime | None
+    ends_at: datetime | None
+
+
+# Per entity: the active policies, best priority first, with a fingerprint of the policies table
+# (number of active policies, latest change of any policy). Every policy write sets updated_at,
+# so one aggregate query tells whether the list is still current.
+_candidates: OrderedDict[uuid.UUID, tuple[tuple, list[_Candidate]]] = OrderedDict()
+
+
+def _active_policies(session: Session, entity_id: uuid.UUID) -> list[_Candidate]:
+    fingerprint = tuple(session.execute(
+        select(
+            func.count().filter(ApprovalPolicy.status == "active"),
+            func.max(ApprovalPolicy.updated_at),
+        ).where(ApprovalPolicy.entity_id == entity_id)
+    ).one())
+    cached = _candidates.get(entity_id)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    rows = session.execute(
+        select(ApprovalPolicy.id, ApprovalPolicy.updated_at, ApprovalPolicy.priority, ApprovalPolicy.starts_at,
+               ApprovalPolicy.ends_at)
+        .where(ApprovalPolicy.entity_id == entity_id, ApprovalPolicy.status == "active")
+        .order_by(ApprovalPolicy.priority.desc(), ApprovalPolicy.created_at, ApprovalPolicy.id)
+    ).all()
+    candidates = [_Candidate(*row) for row in rows]
+    _candidates[entity_id] = (fingerprint, candidates)
+    _candidates.move_to_end(entity_id)
+    if len(_candidates) > _CACHE_SIZE:
+        _candidates.popitem(last=False)
+    return candidates
+
+
 def select_policy(session: Session, ctx: RequestContext, env: lang.Environment | Callable[[], lang.Environment], *,
                   only: uuid.UUID | None = None) -> Match:
     """The active policy whose trigger matches, by priority; a tie at the top applies none (§4.3).
@@ -104,32 +143,26 @@ def select_policy(session: Session, ctx: RequestContext, env: lang.Environment |
     ``env`` may be a function: the payable's snapshot is then only built if a candidate exists.
     """
     now = clock.now()
-    stmt = (
-        select(ApprovalPolicy.id, ApprovalPolicy.updated_at, ApprovalPolicy.priority)
-        .where(
-            ApprovalPolicy.entity_id == ctx.scoped_entity_id,
-            ApprovalPolicy.status == "active",
-            or_(ApprovalPolicy.starts_at.is_(None), ApprovalPolicy.starts_at <= now),
-            or_(ApprovalPolicy.ends_at.is_(None), ApprovalPolicy.ends_at > now),
-        )
-        .order_by(ApprovalPolicy.priority.desc(), ApprovalPolicy.created_at, ApprovalPolicy.id)
-    )
-    if only is not None:
-        stmt = stmt.where(ApprovalPolicy.id == only)
     matched: list[uuid.UUID] = []
     top: int | None = None
-    for policy_id, version, priority in session.execute(stmt):
-        if top is not None and priority < top:
+    for candidate in _active_policies(session, ctx.scoped_entity_id):
+        if only is not None and candidate.policy_id != only:
+            continue
+        if (candidate.starts_at is not None and candidate.starts_at > now) or (
+            candidate.ends_at is not None and candidate.ends_at <= now
+        ):
+            continue  # outside its window
+        if top is not None and candidate.priority < top:
             break  # lower priorities can no longer win
         if callable(env):
             env = env()
         try:
-            hit = lang.evaluate_trigger(parsed_trigger(session, policy_id, version), env)
+            hit = lang.evaluate_trigger(parsed_trigger(session, candidate.policy_id, candidate.version), env)
         except (lang.EvaluationError, lang.ScriptError):
             hit = False  # a trigger that cannot be evaluated does not match
         if hit:
-            matched.append(policy_id)
-            top = priority
+            matched.append(candidate.policy_id)
+            top = candidate.priority
     if len(matched) == 1:
         return Match(matched[0], matched)
     return Match(None, matched)
@@ -320,6 +353,8 @@ def cancel_process(session: Session, ctx: RequestContext, process: ApprovalProce
 
 def on_manual_decision(session: Session, *, ctx: RequestContext, payable: Payable) -> None:
     """Subscriber of the manual ``approve_payment_operation``/``reject``: a running process stops."""
+    if payable.approval_policy_id is None:
+        return  # a process always sets the payable's policy, and only reopen clears it
     for process in session.scalars(
         select(ApprovalProcess).where(
             ApprovalProcess.entity_id == payable.entity_id,
