@@ -11,7 +11,7 @@ import secrets
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from threading import Lock
 
 import jwt
@@ -128,6 +128,4 @@ def _principal(claims: dict) -> Principal:
 
 
 def expiry_datetime(principal: Principal) -> datetime:
-    from datetime import UTC
-
     return datetime.fromtimestamp(principal.expires_at, UTC)

@@ -149,7 +149,6 @@ class Paginator:
         query: ListQuery,
         *,
         scope: str,
-        transform: Callable[[Any], Any] | None = None,
         rows: bool = False,
     ) -> Page:
         """``stmt`` is the scoped base select of the model; ``scope`` binds tokens to the entity.
@@ -182,7 +181,7 @@ class Paginator:
         if direction == "prev":
             rows.reverse()
 
-        page = Page(data=[transform(r) for r in rows] if transform else rows)
+        page = Page(data=rows)
         if rows:
             first_key = (getattr(rows[0], sort_col.key), rows[0].id)
             last_key = (getattr(rows[-1], sort_col.key), rows[-1].id)
