@@ -4,7 +4,7 @@ partner metadata, and who may call which of them."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from remit.events.models import Event
 from tests.fixtures.entities import ALL_CRUD, Partner, new_partner_credential, org_payload
+from tests.fixtures.responses import assert_error, ids, locs
 
 ENTITY_KEYS = {
     "id", "created_at", "updated_at", "type", "status", "email", "phone", "website", "tax_id",
@@ -61,23 +62,6 @@ def individual_payload(**overrides: Any) -> dict[str, Any]:
     return payload
 
 
-def ids(response) -> list[str]:
-    return [item["id"] for item in response.json()["data"]]
-
-
-def assert_error(response, status: int, message: str | None = None) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"} and isinstance(body["error"]["message"], str)
-    if message is not None:
-        assert body["error"]["message"] == message
-
-
-def locs(response) -> list[list[Any]]:
-    assert response.status_code == 422, response.text
-    return [e["loc"] for e in response.json()["detail"]]
-
-
 # -- create ---------------------------------------------------------------------------------
 
 
@@ -121,7 +105,7 @@ class TestCreateEntity:
         uuid.UUID(body["id"])
         created = datetime.fromisoformat(body["created_at"])
         assert created.utcoffset() == timedelta(0)
-        assert abs(datetime.now(timezone.utc) - created) < timedelta(minutes=1)
+        assert abs(datetime.now(UTC) - created) < timedelta(minutes=1)
         assert body["updated_at"] >= body["created_at"]
 
     async def test_individual(self, client, partner):

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.entities import ALL_CRUD, Partner, new_partner_credential, permissions
+from tests.fixtures.entities import ALL_CRUD, Partner, new_partner, permissions
+from tests.fixtures.responses import assert_error, ids, locs
 
 ROLE_KEYS = {"id", "created_at", "updated_at", "name", "permissions", "status"}
 
@@ -15,28 +16,7 @@ ROLE_KEYS = {"id", "created_at", "updated_at", "name", "permissions", "status"}
 @pytest.fixture(scope="module")
 async def partner(client, db) -> Partner:
     """One partner for the module; every test works in entities of its own."""
-    client_id, secret = new_partner_credential(db)
-    p = Partner(client, client_id, secret)
-    p.token = await p.token_for()
-    return p
-
-
-def assert_error(response, status: int, message: str | None = None) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"} and isinstance(body["error"]["message"], str)
-    if message is not None:
-        assert body["error"]["message"] == message
-
-
-def locs(response) -> list[list[Any]]:
-    assert response.status_code == 422, response.text
-    return [e["loc"] for e in response.json()["detail"]]
-
-
-def ids(response) -> list[str]:
-    assert response.status_code == 200, response.text
-    return [item["id"] for item in response.json()["data"]]
+    return await new_partner(client, db)
 
 
 def role_body(name: str | None = None, perms: dict | None = None) -> dict[str, Any]:
