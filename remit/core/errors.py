@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from remit.core.responses import JSONResponse
@@ -111,6 +111,13 @@ async def _integrity_error(request: Request, exc: IntegrityError) -> JSONRespons
     return error_response(409, "The request conflicts with existing data")
 
 
+async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+    # A value the database refuses to store or compare (a NUL character on PostgreSQL, say);
+    # the transaction rolled back.
+    log.warning("data error on %s %s: %s", request.method, request.url.path, exc.orig)
+    return error_response(400, "The request contains a value that cannot be stored")
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     request_id = request.scope.get("state", {}).get("request_id")
     log.exception("unhandled error (request id %s)", request_id)
@@ -123,4 +130,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(FieldError, _field_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -20,6 +20,9 @@ MAX_AMOUNT = 9_007_199_254_740_991
 
 # An amount in minor units: a non-negative integer (floats and strings are refused by the schema).
 MinorUnits = Annotated[int, Field(ge=0, le=MAX_AMOUNT, strict=True)]
+# An amount a list filters on (query strings are strings, so not strict); bounded, so a huge value
+# is a 422 rather than an integer the database cannot bind.
+AmountFilter = Annotated[int, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT)]
 
 
 @cache

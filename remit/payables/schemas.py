@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import EmailStr, Field, model_validator
 
 from remit.core.enums import AllowedCountries, CurrencyEnum
-from remit.core.money import MinorUnits
+from remit.core.money import AmountFilter, MinorUnits
 from remit.core.pagination import CreatedAtRange, ListQuery
 from remit.core.schemas import PaginatedResponse, RequestSchema, ResponseSchema
 from remit.payables.lifecycle import PayableStateEnum
@@ -236,16 +236,16 @@ class PayableListQuery(ListQuery, CreatedAtRange):
     status: PayableStateEnum | None = None
     status__in: list[PayableStateEnum] | None = None
     id__in: list[uuid.UUID] | None = None
-    total_amount: int | None = None
-    total_amount__gt: int | None = None
-    total_amount__lt: int | None = None
-    total_amount__gte: int | None = None
-    total_amount__lte: int | None = None
-    amount: int | None = None
-    amount__gt: int | None = None
-    amount__lt: int | None = None
-    amount__gte: int | None = None
-    amount__lte: int | None = None
+    total_amount: AmountFilter | None = None
+    total_amount__gt: AmountFilter | None = None
+    total_amount__lt: AmountFilter | None = None
+    total_amount__gte: AmountFilter | None = None
+    total_amount__lte: AmountFilter | None = None
+    amount: AmountFilter | None = None
+    amount__gt: AmountFilter | None = None
+    amount__lt: AmountFilter | None = None
+    amount__gte: AmountFilter | None = None
+    amount__lte: AmountFilter | None = None
     currency: CurrencyEnum | None = None
     counterpart_name: str | None = None
     counterpart_name__contains: str | None = None

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field
 
 from remit.core.enums import CurrencyEnum
-from remit.core.money import MinorUnits
+from remit.core.money import MAX_AMOUNT, MinorUnits
 from remit.core.pagination import CreatedAtRange, ListQuery
 from remit.core.schemas import PaginatedResponse, RequestSchema, ResponseSchema
 
@@ -80,7 +80,7 @@ class ProductCursorFields(StrEnum):
 
 
 NameFilter = Annotated[str, Field(max_length=100)]
-PriceFilter = Annotated[int, Field(ge=0)]
+PriceFilter = Annotated[int, Field(ge=0, le=MAX_AMOUNT)]
 
 
 class ProductListQuery(ListQuery, CreatedAtRange):

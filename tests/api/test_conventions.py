@@ -290,3 +290,36 @@ async def test_unexpected_error_in_a_service_is_a_500_with_the_headers(client, p
     assert response.status_code == 500
     assert response.json() == {"error": {"message": "Server Error"}}
     assert response.headers["x-request-id"] == "req-500"
+
+
+class TestValuesTheDatabaseCannotTake:
+    """Bad input is a 4xx, never a 500, and nothing is written."""
+
+    async def test_huge_integer_in_a_filter(self, client, partner, entity):
+        big = str(10**30)
+        for path, name in (("/payables", "total_amount__gt"), ("/payables", "amount"), ("/products", "price__lte")):
+            response = await client.get(path, params={name: big}, headers=partner.on(entity["id"]))
+            assert response.status_code == 422, (path, response.text)
+            assert response.json()["detail"][0]["loc"] == ["query", name]
+
+    async def test_huge_integer_in_a_body_is_echoed_in_the_422(self, client, partner, entity):
+        on = partner.on(entity["id"])
+        response = await client.post("/payables", json={"total_amount": 10**30}, headers=on)
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["body", "total_amount"]
+        assert (await client.get("/payables", headers=on)).json()["data"] == []
+
+    async def test_nul_character(self, client, partner, entity):
+        from tests.fixtures.database import backend
+
+        on = partner.on(entity["id"])
+        response = await client.post("/tags", json={"name": "nul\x00tag"}, headers=on)
+        listed = (await client.get("/tags", headers=on)).json()["data"]
+        if backend() == "postgresql":  # PostgreSQL text cannot hold NUL: refused, nothing written
+            assert (response.status_code, response.json()) == (
+                400, {"error": {"message": "The request contains a value that cannot be stored"}}
+            )
+            assert listed == []
+        else:  # SQLite stores it as given
+            assert response.status_code == 201
+            assert [t["name"] for t in listed] == ["nul\x00tag"]

@@ -249,7 +249,7 @@ def advance(session: Session, ctx: RequestContext, process: ApprovalProcess, pay
     """
     policy_script = lang.parse_script(process.script_snapshot)
     env = lang.Environment(context=process.input, convert=snapshot.converter(entity_settings(session, payable.entity_id)))
-    requests = _requests(session, process)
+    requests = requests_of(session, process)
     results = {}
     for gate in process.gates:
         request = requests.get(gate["approval_request_id"])
@@ -313,7 +313,7 @@ def _carry_out(session: Session, ctx: RequestContext, process: ApprovalProcess, 
 
 def _fail(session: Session, ctx: RequestContext, process: ApprovalProcess, message: str, location: str | None) -> None:
     """A runtime error (spec 20 §6.7): the process fails, its waiting requests are canceled."""
-    requests = _requests(session, process)
+    requests = requests_of(session, process)
     # A request created earlier in the same run (a gate opened before the failing one) is not yet
     # recorded in ``process.gates``: find it by its gate location so it is canceled too.
     by_location = {r.gate_location: r for r in requests.values() if r.gate_location}
@@ -336,7 +336,7 @@ def _fail(session: Session, ctx: RequestContext, process: ApprovalProcess, messa
 
 def cancel_process(session: Session, ctx: RequestContext, process: ApprovalProcess) -> None:
     """Stop a process: waiting requests canceled, open steps canceled, the payable untouched (§7.2)."""
-    requests = _requests(session, process)
+    requests = requests_of(session, process)
     gates = []
     for gate in process.gates:
         gate = dict(gate)
@@ -368,8 +368,12 @@ def on_manual_decision(session: Session, *, ctx: RequestContext, payable: Payabl
 # -- requests and transitions -----------------------------------------------------------------
 
 
-def _requests(session: Session, process: ApprovalProcess) -> dict[uuid.UUID, ApprovalRequest]:
-    rows = session.scalars(select(ApprovalRequest).where(ApprovalRequest.process_id == process.id))
+def requests_of(session: Session, process: ApprovalProcess) -> dict[uuid.UUID, ApprovalRequest]:
+    rows = session.scalars(
+        select(ApprovalRequest).where(
+            ApprovalRequest.entity_id == process.entity_id, ApprovalRequest.process_id == process.id
+        )
+    )
     return {str(r.id): r for r in rows}
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from remit.approvals.errors import ProcessNotFound
 from remit.approvals.lifecycle import ACTIVE_PROCESS, ProcessNotActive
-from remit.approvals.models import ApprovalProcess, ApprovalRequest
+from remit.approvals.models import ApprovalProcess
 from remit.approvals.policies.service import PolicyRepository
 from remit.approvals.processes import engine
 from remit.core.context import RequestContext
@@ -68,9 +68,7 @@ def cancel(session: Session, ctx: RequestContext, *, policy_id: uuid.UUID, proce
 
 def steps(session: Session, ctx: RequestContext, *, policy_id: uuid.UUID, process_id: uuid.UUID) -> dict[str, Any]:
     process = _process(session, ctx, policy_id, process_id)
-    requests = {
-        str(r.id): r for r in session.scalars(select(ApprovalRequest).where(ApprovalRequest.process_id == process.id))
-    }
+    requests = engine.requests_of(session, process)
     data = []
     for gate in process.gates:
         request = requests.get(gate["approval_request_id"] or "")

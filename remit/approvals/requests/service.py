@@ -124,7 +124,9 @@ def _locked(session: Session, ctx: RequestContext, request_id: uuid.UUID):
     process = None
     if request.process_id is not None:
         process = session.scalars(
-            select(ApprovalProcess).where(ApprovalProcess.id == request.process_id)
+            select(ApprovalProcess).where(
+                ApprovalProcess.entity_id == request.entity_id, ApprovalProcess.id == request.process_id
+            )
             .with_for_update().execution_options(populate_existing=True)
         ).first()
     request = RequestRepository(session, ctx).get_for_update(request_id)
