@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import payables_common as common  # bench/ is on sys.path when run as a script
+import common  # bench/ is on sys.path when run as a script
 
 AMOUNT = 50_000
 

@@ -137,7 +137,7 @@ async def main_async(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import httpx
     import seed_payables
-    from payables_common import DEFAULT_PG, create_pg_database, drop_pg_database, machine
+    from common import DEFAULT_PG, create_pg_database, drop_pg_database, machine
     from pydantic import TypeAdapter
     from sqlalchemy import insert, select, update
     from sqlalchemy.orm import lazyload

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import payables_common as common  # bench/ is on sys.path when run as a script
+import common  # bench/ is on sys.path when run as a script
 import seed_payables
 
 QUERY = "/v1/payables?status={status}&sort=created_at&order=desc&limit=100"
@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--profile", metavar="FILE", help="record remit with py-spy during its 1M run")
     parser.add_argument("--py-spy-args", default="", help='more py-spy options for --profile, e.g. "--gil"')
     parser.add_argument("--experiment", action="append", default=[], choices=common.EXPERIMENTS,
-                        help="start remit with a suggested change applied (repeatable; see payables_common.py)")
+                        help="start remit with a suggested change applied (repeatable; see common.py)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = parser.parse_args()
     common.require_tools(profile=bool(args.profile))

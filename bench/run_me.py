@@ -30,13 +30,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import json
 import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,6 +45,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from common import (  # bench/ is on sys.path when run as a script
+    _ms,
+    cpu_seconds,
+    create_pg_database,
+    drop_pg_database,
+    free_port,
+    py_spy,
+    stop,
+    uvicorn_choices,
+    wait_ready,
+)
 
 BENCH_DIR = Path(__file__).resolve().parent
 VERSION = "2024-05-25"
@@ -79,66 +89,6 @@ def require_tools(profile: str | None) -> None:
         missing.append("py-spy: install it with `pip install py-spy`")
     if missing:
         sys.exit("bench/run_me.py needs:\n  " + "\n  ".join(missing))
-
-
-def py_spy() -> str | None:
-    """py-spy on PATH, or next to this interpreter (a venv whose bin/ is not on PATH)."""
-    beside = Path(sys.executable).parent / "py-spy"
-    return shutil.which("py-spy") or (str(beside) if beside.exists() else None)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def uvicorn_choices() -> tuple[str, str]:
-    """The event loop and HTTP parser uvicorn's "auto" picks (what `remit serve` gets)."""
-    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
-    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
-    return loop, http
-
-
-def wait_ready(proc: subprocess.Popen, port: int, log: Path, timeout: float = 30.0, path: str = "/v1/openapi.json") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"server exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            httpx.get(f"http://127.0.0.1:{port}{path}", timeout=1.0)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    stop(proc)
-    sys.exit(f"server did not answer on port {port} within {timeout:.0f} s:\n{log.read_text(errors='replace')}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def create_pg_database(server_url: str) -> tuple[str, str]:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    name = f"remit_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name, make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_pg_database(server_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --- remit set-up through HTTP ------------------------------------------------------------
@@ -191,13 +141,6 @@ def write_lua(path: Path, token: str) -> None:
     )
 
 
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-
-
-def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(number) * _UNITS[unit]
-
 
 def run_wrk(name: str, url: str, lua: Path, duration: int, connections: int, threads: int) -> Result:
     cmd = ["taskset", "-c", LOADGEN_CPU, "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s",
@@ -213,12 +156,6 @@ def run_wrk(name: str, url: str, lua: Path, duration: int, connections: int, thr
     if match := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
         errors += sum(int(g) for g in match.groups())
     return Result(name, rps, p50, p99, requests, errors)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure(name: str, port: int, pid: int, lua: Path, args: argparse.Namespace) -> Result:
@@ -273,7 +210,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="remit-bench-"))
     pg_name = None
     if args.postgres:
-        pg_name, database_url = create_pg_database(args.database_url)
+        pg_name, database_url = create_pg_database(args.database_url, "remit_bench")
     else:
         database_url = f"sqlite:///{tmp / 'remit.db'}"
 
