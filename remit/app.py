@@ -13,7 +13,7 @@ from remit.approvals import subscriptions
 from remit.auth.service import signing_key
 from remit.auth.tokens import TokenCodec
 from remit.config import Settings, get_settings
-from remit.core import pagination
+from remit.core import pagination, speedups
 from remit.core.db import Database
 from remit.core.errors import install_error_handlers
 from remit.core.middleware import ConventionsMiddleware
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     pagination.set_token_key(key)
 
     subscriptions.register()
+    speedups.install()
     install_error_handlers(app)
     # Routes are mounted flat (not through include_router, which nests a matcher per router) and
     # indexed by resource, so finding the route costs a dictionary lookup and a few regexes.

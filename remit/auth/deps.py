@@ -22,6 +22,7 @@ from starlette.responses import Response
 
 from remit.auth.context import resolve_context
 from remit.auth.tokens import Principal, TokenCodec
+from remit.core import rowjson
 from remit.core.context import RequestContext
 from remit.core.db import Database
 from remit.core.errors import Unauthorized
@@ -46,6 +47,8 @@ class Output:
     def render(self, result: Any) -> Any:
         if self.adapter is None or isinstance(result, Response):
             return result
+        if isinstance(result, rowjson.Prepared):
+            return Response(rowjson.dumps(result.document), status_code=self.status_code, media_type="application/json")
         body = self.adapter.dump_json(self.adapter.validate_python(result, from_attributes=True))
         return Response(body, status_code=self.status_code, media_type="application/json")
 

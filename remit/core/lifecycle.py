@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, Update, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -108,11 +109,10 @@ def apply(
     model = type(obj)
     old_status = obj.status
     changes = {"status": row.target, "updated_at": clock.now(), **(values or {})}
-    result = session.execute(
-        update(model)
-        .where(model.id == obj.id, model.entity_id == obj.entity_id, model.status == old_status)
-        .values(**changes)
-        .execution_options(synchronize_session=False)
+    result = session.connection().execute(
+        _conditional_update(model.__table__, tuple(changes)),
+        {**{f"v_{name}": value for name, value in changes.items()},
+         "_id": obj.id, "_entity_id": obj.entity_id, "_status": old_status},
     )
     if result.rowcount != 1:
         current = session.execute(
@@ -125,6 +125,20 @@ def apply(
         set_committed(obj, key, value)
     on_change(session, ctx, obj, row, old_status)
     return row
+
+
+@cache
+def _conditional_update(table: Table, columns: tuple[str, ...]) -> Update:
+    """``UPDATE … SET <columns> WHERE id, entity_id and status match``, built once per column set."""
+    return (
+        update(table)
+        .where(
+            table.c.id == bindparam("_id"),
+            table.c.entity_id == bindparam("_entity_id"),
+            table.c.status == bindparam("_status"),
+        )
+        .values({name: bindparam(f"v_{name}") for name in columns})
+    )
 
 
 def set_committed(obj: Any, key: str, value: Any) -> None:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -153,7 +154,8 @@ class Paginator:
     ) -> Page:
         """``stmt`` is the scoped base select of the model; ``scope`` binds tokens to the entity.
 
-        ``rows=True`` pages a Core select of the table's columns and returns its rows.
+        ``rows=True`` pages a Core select (its columns may be unprocessed, see ``core.rowjson``) and
+        returns its rows; the page keys are selected alongside, typed, as ``_page_sort``/``_page_id``.
         """
         direction, boundary = "next", None
         if query.pagination_token:
@@ -175,7 +177,12 @@ class Paginator:
             is_null = case((sort_col.is_(None), 1), else_=0)
             ordering.insert(0, is_null.desc() if scan_desc else is_null.asc())
         stmt = stmt.order_by(*ordering).limit(query.limit + 1)
-        rows = list(session.execute(stmt).all() if rows else session.scalars(stmt))
+        if rows:
+            stmt = stmt.add_columns(sort_col.label("_page_sort"), self.id_column.label("_page_id"))
+            key = _row_key
+        else:
+            key = partial(_object_key, sort_col.key)
+        rows = list(session.connection().execute(stmt).all() if rows else session.scalars(stmt))
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         if direction == "prev":
@@ -183,8 +190,7 @@ class Paginator:
 
         page = Page(data=rows)
         if rows:
-            first_key = (getattr(rows[0], sort_col.key), rows[0].id)
-            last_key = (getattr(rows[-1], sort_col.key), rows[-1].id)
+            first_key, last_key = key(rows[0]), key(rows[-1])
             has_next = more if direction == "next" else True
             has_prev = (boundary is not None) if direction == "next" else more
             if has_next:
@@ -280,6 +286,14 @@ def _nullable(column: Any) -> bool:
         return bool(column.property.columns[0].nullable)
     except (AttributeError, IndexError):
         return False
+
+
+def _row_key(row: Any) -> tuple[Any, uuid.UUID]:
+    return row._page_sort, row._page_id
+
+
+def _object_key(sort_key: str, obj: Any) -> tuple[Any, uuid.UUID]:
+    return getattr(obj, sort_key), obj.id
 
 
 def _jsonable(value: Any) -> Any:

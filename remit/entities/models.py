@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, String, Uuid, bindparam, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from remit.core.base import Base, EntityOwned, IdMixin, TimestampMixin
 
@@ -50,6 +51,18 @@ class EntitySettings(Base):
 
     entity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("entities.id"), primary_key=True)
     data: Mapped[dict]
+
+
+_SETTINGS = select(EntitySettings.data).where(EntitySettings.entity_id == bindparam("entity_id", type_=Uuid()))
+
+
+def settings_of(session: Session, entity_id: uuid.UUID) -> dict[str, Any]:
+    """The entity's settings document, read once per request (cached on the session)."""
+    cache = session.info.setdefault("entity_settings", {})
+    data = cache.get(entity_id)
+    if data is None:
+        data = cache[entity_id] = session.connection().execute(_SETTINGS, {"entity_id": entity_id}).scalar() or {}
+    return data
 
 
 class EntityVatId(IdMixin, TimestampMixin, EntityOwned, Base):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -18,14 +17,13 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
-    select,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from remit.core import clock, money
 from remit.core.base import Base, EntityOwned, IdMixin, JSONDocument, TimestampMixin
-from remit.entities.models import EntitySettings
+from remit.entities.models import settings_of
 from remit.files import service as files
 from remit.files.models import StoredFile
 from remit.payables import amounts
@@ -39,6 +37,20 @@ payable_tags = Table(
 )
 
 
+def currency_exchange(settings: dict | None, currency: str | None, total_amount: int | None) -> dict | None:
+    """The total in the entity's default currency, when its settings give a rate (spec 10 §2)."""
+    if currency is None or total_amount is None:
+        return None
+    default = ((settings or {}).get("currency") or {}).get("default")
+    if not default or default == currency:
+        return None
+    rate = money.exchange_rate(settings, currency, default)
+    if rate is None:
+        return None
+    total = money.to_major(money.convert(total_amount, currency, default, rate), default)
+    return {"default_currency_code": default, "rate": float(rate), "total": float(total)}
+
+
 class PayableDerived:
     """Values derived on every read (spec 10 §2, §4.1), shared by the ORM payable and list rows."""
 
@@ -49,18 +61,9 @@ class PayableDerived:
 
     @property
     def currency_exchange(self) -> dict | None:
-        """The total in the entity's default currency, when its settings give a rate (spec 10 §2)."""
         if self.currency is None or self.total_amount is None:
             return None
-        settings = self._entity_settings()
-        default = ((settings or {}).get("currency") or {}).get("default")
-        if not default or default == self.currency:
-            return None
-        rate = money.exchange_rate(settings, self.currency, default)
-        if rate is None:
-            return None
-        total = money.to_major(money.convert(self.total_amount, self.currency, default, rate), default)
-        return {"default_currency_code": default, "rate": float(rate), "total": float(total)}
+        return currency_exchange(self._entity_settings(), self.currency, self.total_amount)
 
     @property
     def file(self) -> dict | None:
@@ -142,54 +145,15 @@ class Payable(PayableDerived, IdMixin, TimestampMixin, EntityOwned, Base):
     suggested_counterpart: Mapped[dict | None]
     deleted_at: Mapped[datetime | None]
 
-    tags: Mapped[list[Tag]] = relationship(secondary=payable_tags, lazy="selectin", order_by=Tag.name)
+    # Loaded when read (rendering one payable, approval snapshots); list pages read tags for the whole page.
+    tags: Mapped[list[Tag]] = relationship(secondary=payable_tags, lazy="select", order_by=Tag.name)
     # Loaded when rendered (most payables have no file, and a NULL file_id costs no query);
     # lists load it for the whole page at once (service.crud.list_payables).
     stored_file: Mapped[StoredFile | None] = relationship(lazy="select")
 
     def _entity_settings(self) -> dict | None:
         session = object_session(self)
-        if session is None:
-            return None
-        cache = session.info.setdefault("entity_settings", {})  # shared with service.common.entity_settings
-        if self.entity_id not in cache:
-            cache[self.entity_id] = session.scalar(
-                select(EntitySettings.data).where(EntitySettings.entity_id == self.entity_id)
-            ) or {}
-        return cache[self.entity_id]
-
-
-class PayableRow(PayableDerived):
-    """A payable read as a plain row (list pages): the same derived values, none of the ORM's cost."""
-
-    __slots__ = ("_row", "tags", "stored_file", "_settings")
-
-    def __init__(self, row: Any, tags: list, stored_file: Any, settings: dict):
-        self._row, self.tags, self.stored_file, self._settings = row, tags, stored_file, settings
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._row, name)
-
-    def _entity_settings(self) -> dict | None:
-        return self._settings
-
-    def as_dict(self, today: date) -> dict[str, Any]:
-        """The wire fields as a dict (validating a dict is several times cheaper than attributes)."""
-        data = dict(self._row._mapping)
-        total, due, to_pay = amounts.balances(
-            total_amount=data["total_amount"], amount_paid=data["amount_paid"], status=data["status"],
-            payment_terms=data["payment_terms"], issued_at=data["issued_at"], today=today,
-        )
-        data.update(
-            tags=self.tags,
-            file=files.describe(self.stored_file) if self.stored_file is not None else None,
-            credit_notes=[],
-            total_amount_with_credit_notes=total,
-            amount_due=due,
-            amount_to_pay=to_pay,
-            currency_exchange=self.currency_exchange if data["currency"] is not None else None,
-        )
-        return data
+        return None if session is None else settings_of(session, self.entity_id)
 
 
 class PayableLineItem(IdMixin, TimestampMixin, EntityOwned, Base):

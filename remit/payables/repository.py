@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from remit.core.context import RequestContext
@@ -10,6 +10,18 @@ from remit.core.repository import EntityScopedRepository
 from remit.payables.errors import LineItemNotFound, PayableNotFound
 from remit.payables.models import Payable, PayableLineItem, PayableValidationRules
 from remit.payables.validation import DEFAULT_REQUIRED_FIELDS
+
+# Every transition loads its payable this way: built once, so a request only binds the ids.
+_FOR_UPDATE = (
+    select(Payable)
+    .where(
+        Payable.entity_id == bindparam("entity_id"),
+        Payable.id == bindparam("payable_id"),
+        Payable.deleted_at.is_(None),
+    )
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
 
 
 class PayableRepository(EntityScopedRepository[Payable]):
@@ -26,16 +38,13 @@ class PayableRepository(EntityScopedRepository[Payable]):
 
     def get_for_update(self, payable_id: uuid.UUID) -> Payable:
         """Row-locked on PostgreSQL so concurrent writers queue; SQLite writers are serialised anyway."""
-        payable = self.session.scalars(
-            self.base().where(Payable.id == payable_id).with_for_update().execution_options(populate_existing=True)
-        ).first()
+        payable = self.find_for_update(payable_id)
         if payable is None:
             raise PayableNotFound(payable_id)
         return payable
 
     def find_for_update(self, payable_id: uuid.UUID) -> Payable | None:
-        stmt = self.base().where(Payable.id == payable_id).with_for_update()
-        return self.session.scalars(stmt.execution_options(populate_existing=True)).first()
+        return self.session.scalars(_FOR_UPDATE, {"entity_id": self.entity_id, "payable_id": payable_id}).first()
 
     def lines_query(self, payable_id: uuid.UUID):
         return select(PayableLineItem).where(

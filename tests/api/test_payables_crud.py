@@ -7,12 +7,12 @@ import base64
 import json
 import uuid
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
 from remit.core import clock
 from tests.fixtures.masterdata import (
+    OPENAPI,
     assert_shape,
     create_address,
     create_bank_account,
@@ -42,7 +42,6 @@ from tests.fixtures.payables import (
     payable_tenancy_request,
 )
 
-from tests.fixtures.masterdata import OPENAPI  # noqa: E402
 RESPONSE_FIELDS = set(json.loads(OPENAPI.read_text())["components"]["schemas"]["PayableResponseSchema"]["properties"])
 TERMS = {
     "name": "2/10, 1/20, net 30",

@@ -88,8 +88,8 @@ def test_terminal_states_have_no_way_out():
 
 
 def test_edit_and_delete_sets():
-    assert EDITABLE == {"draft", "new"}
-    assert DELETABLE == {"draft", "new", "canceled"}
+    assert {"draft", "new"} == EDITABLE
+    assert {"draft", "new", "canceled"} == DELETABLE
 
 
 def test_mermaid_lists_every_edge():

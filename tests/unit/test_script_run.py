@@ -32,7 +32,6 @@ from ._script_examples import (
     invoice,
     marketing_tag,
     rates,
-    roles_gate,
     users_gate,
 )
 

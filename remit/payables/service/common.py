@@ -6,14 +6,14 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from remit.core import clock, lifecycle
 from remit.core.context import RequestContext
 from remit.core.events import announce, record_change
 from remit.core.lifecycle import Transition
-from remit.entities.models import EntitySettings
+from remit.entities.models import settings_of
 from remit.payables.errors import PayableNotEditable, PayableNotFound
 from remit.payables.lifecycle import EDITABLE, TABLE, PayableStateEnum
 from remit.payables.models import Payable, PayableHistory
@@ -96,10 +96,7 @@ def load_editable(session: Session, ctx: RequestContext, payable_id: uuid.UUID) 
 
 def entity_settings(session: Session, entity_id: uuid.UUID) -> dict[str, Any]:
     """The entity's settings document, read once per request (``Payable.currency_exchange`` shares it)."""
-    cache = session.info.setdefault("entity_settings", {})
-    if entity_id not in cache:
-        cache[entity_id] = session.scalar(select(EntitySettings.data).where(EntitySettings.entity_id == entity_id)) or {}
-    return cache[entity_id]
+    return settings_of(session, entity_id)
 
 
 def check_rules(session: Session, ctx: RequestContext, payable: Payable, *, after_create: bool = False) -> None:

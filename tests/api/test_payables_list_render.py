@@ -1,0 +1,120 @@
+"""The payables list is written straight from rows (``core.rowjson``), not through the response
+model: every item must be exactly what ``GET /payables/{id}`` (rendered by pydantic) answers, and
+must survive the response model unchanged — for payables that use every kind of column."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from remit.core import clock
+from remit.payables.schemas import PayableResponseSchema
+from tests.fixtures.masterdata import (
+    create_address,
+    create_bank_account,
+    create_counterpart,
+    create_tag,
+    create_vat_id,
+    new_partner,
+)
+from tests.fixtures.payables import (
+    COMPLETE_FIELDS,
+    LINE_ITEM,
+    act,
+    add_line_item,
+    create_payable,
+    patch_payable,
+    payable_in_state,
+)
+
+TERMS = {
+    "name": "2/10, net 30",
+    "term_1": {"discount": 200, "number_of_days": 10},
+    "term_final": {"number_of_days": 30},
+}
+
+
+@pytest.fixture(scope="module")
+async def partner(client, db):
+    return await new_partner(client, db)
+
+
+async def varied_payables(client, partner) -> tuple[dict, list[str]]:
+    entity = await partner.create_entity()
+    settings = {"currency": {"default": "EUR", "exchange_rates": [{"base": "USD", "to": "EUR", "rate": 0.9}]}}
+    response = await client.patch(f"/entities/{entity['id']}/settings", json=settings, headers=partner.auth)
+    assert response.status_code == 200, response.text
+    on = partner.on(entity["id"])
+    counterpart = await create_counterpart(client, on, legal_name="Supplier GmbH")
+    address = await create_address(client, on, counterpart["id"])
+    account = await create_bank_account(client, on, counterpart["id"])
+    vat = await create_vat_id(client, on, counterpart["id"])
+    zulu, alpha = await create_tag(client, on, "zulu"), await create_tag(client, on, "alpha")
+    today = clock.now().date()
+    full = await create_payable(
+        client, on, **COMPLETE_FIELDS, description="Ünïcode ✓ \"quoted\"", total_amount=11900, subtotal=10000,
+        tax=1900, tax_amount=1900, discount=0, counterpart_id=counterpart["id"], counterpart_address_id=address["id"],
+        counterpart_bank_account_id=account["id"], counterpart_vat_id_id=vat["id"], sender="bills@supplier.example",
+        tag_ids=[zulu["id"], alpha["id"]], partner_metadata={"erp": {"id": 7, "ratio": 0.5, "tags": ["a", None]}},
+        payment_terms=TERMS, suggested_payment_term={"date": "2024-05-11", "discount": 200},
+        base64_encoded_file=base64.b64encode(b"%PDF-1.4 list").decode(), file_name="bill.pdf",
+    )
+    await patch_payable(client, on, full["id"],
+                        counterpart_raw_data={"name": "Raw Supplier", "address": {"country": "DE", "city": "Berlin"}})
+    made = [full["id"]]
+    # Discount valid today: amount_to_pay below amount_due.
+    discounted = await create_payable(client, on, currency="EUR", total_amount=10000, issued_at=today.isoformat(),
+                                      payment_terms=TERMS)
+    made.append(discounted["id"])
+    made.append((await create_payable(client, on, currency="USD", total_amount=12345))["id"])  # currency_exchange
+    made.append((await create_payable(client, on))["id"])  # an empty draft: nulls everywhere
+    for state in ("partially_paid", "paid", "rejected", "approve_in_progress"):
+        made.append((await payable_in_state(client, on, state, counterpart_id=counterpart["id"]))["id"])
+    paid = await payable_in_state(client, on, "waiting_to_be_paid")
+    await act(client, on, paid["id"], "mark_as_paid", {"comment": "wired"})
+    made.append(paid["id"])
+    lines = await create_payable(client, on, currency="EUR")
+    await add_line_item(client, on, lines["id"], **LINE_ITEM)
+    made.append(lines["id"])
+    return on, made
+
+
+async def test_list_items_equal_the_single_reads(client, partner):
+    on, made = await varied_payables(client, partner)
+    response = await client.get("/payables", params={"limit": 100}, headers=on)
+    assert response.status_code == 200, response.text
+    page = response.json()
+    assert list(page) == ["next_pagination_token", "prev_pagination_token", "data"]
+    listed = {item["id"]: item for item in page["data"]}
+    assert set(listed) == set(made)
+    for payable_id in made:
+        single = (await client.get(f"/payables/{payable_id}", headers=on)).json()
+        item = listed[payable_id]
+        assert list(item) == list(single)  # same fields, same order
+        assert item == single, payable_id
+        assert PayableResponseSchema.model_validate(item).model_dump(mode="json") == item
+    full = listed[made[0]]
+    assert [t["name"] for t in full["tags"]] == ["alpha", "zulu"]
+    assert full["file"]["name"] == "bill.pdf" and full["file"]["url"]
+    assert full["description"] == "Ünïcode ✓ \"quoted\""
+    assert listed[made[1]]["amount_to_pay"] == 9800 and listed[made[1]]["amount_due"] == 10000
+    assert listed[made[2]]["currency_exchange"] == {"default_currency_code": "EUR", "rate": 0.9, "total": 111.11}
+
+
+async def test_pages_and_filters_still_page(client, partner):
+    on, made = await varied_payables(client, partner)
+    seen, params = [], {"limit": 3, "sort": "created_at", "order": "asc"}
+    while True:
+        response = await client.get("/payables", params=params, headers=on)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        seen += [item["id"] for item in body["data"]]
+        if body["next_pagination_token"] is None:
+            break
+        params = {"pagination_token": body["next_pagination_token"]}
+    assert seen == made
+    back = await client.get("/payables", params={"pagination_token": body["prev_pagination_token"]}, headers=on)
+    assert [item["id"] for item in back.json()["data"]] == made[-len(body["data"]) - 3:-len(body["data"])]
+    response = await client.get("/payables", params={"status": "paid", "sort": "issued_at"}, headers=on)
+    assert [item["status"] for item in response.json()["data"]] == ["paid", "paid"]
