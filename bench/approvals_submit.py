@@ -45,8 +45,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import common  # bench/ is on sys.path when run as a script
+import httpx
 
 AMOUNT = 50_000
 

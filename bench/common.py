@@ -101,10 +101,13 @@ def start(cmd: list[str], env: dict[str, str], log: Path, cwd: Path) -> subproce
 #   gc-freeze            gc.collect(); gc.freeze() once the app is built (start-up objects leave
 #                        the collector's reach, so full collections stop walking ~220k objects)
 #   gc-threshold         gc.set_threshold(50_000, 20, 100): far fewer young collections
-#   sqlite-write-limiter SQLite write units of work go through an anyio CapacityLimiter(1), so one
-#                        worker thread at a time runs them and the other requests wait as coroutines
-#                        instead of 16 OS threads queueing on Database._write_lock (and the GIL)
-EXPERIMENTS = ("gc-freeze", "gc-threshold", "sqlite-write-limiter")
+#   (both gc ones are what `remit serve` does today; kept to measure against a plain launcher)
+#   sqlite-inline-writes SQLite write units of work run on the event loop (no worker thread)
+#   switch-interval-1ms  sys.setswitchinterval(0.001): the GIL changes hands sooner
+#   sqlite-background-checkpoint  wal_autocheckpoint=0 on remit's connections and a thread running
+#                        PRAGMA wal_checkpoint(PASSIVE) every 0.5 s, so no request pays for a checkpoint
+EXPERIMENTS = ("gc-freeze", "gc-threshold", "sqlite-inline-writes", "switch-interval-1ms",
+               "sqlite-background-checkpoint")
 _LAUNCHER = """
 import functools, gc, sys
 import anyio, uvicorn
@@ -112,20 +115,31 @@ from remit.cli import main as cli
 from remit.config import get_settings
 from remit.core import db as remit_db
 experiments = set(sys.argv[2].split(","))
-if "sqlite-write-limiter" in experiments:
+if "sqlite-inline-writes" in experiments:  # SQLite write units of work on the event loop, no thread hop
     original_run = remit_db.Database.run
-    limiters = {}
     async def run(self, fn, /, *args, write=True, **kwargs):
         if write and self.is_sqlite:
-            limiter = limiters.setdefault(id(self), anyio.CapacityLimiter(1))
-            return await anyio.to_thread.run_sync(functools.partial(self._run, fn, args, kwargs, write),
-                                                  limiter=limiter)
+            return self._run(fn, args, kwargs, write)
         return await original_run(self, fn, *args, write=write, **kwargs)
     remit_db.Database.run = run
+if "switch-interval-1ms" in experiments:
+    sys.setswitchinterval(0.001)
 cli.migrate()
 cli._bootstrap()
 app = cli.app_factory()
 gc.collect()
+if "sqlite-background-checkpoint" in experiments:  # no checkpoint (and its fsync) inside a request
+    import sqlite3, threading, time
+    from sqlalchemy import event
+    engine = app.state.db.engine
+    engine.dispose()
+    event.listen(engine, "connect", lambda dbapi, record: dbapi.execute("PRAGMA wal_autocheckpoint=0"))
+    def checkpoint(path=engine.url.database):
+        conn = sqlite3.connect(path, check_same_thread=False)
+        while True:
+            time.sleep(0.5)
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    threading.Thread(target=checkpoint, daemon=True).start()
 if "gc-freeze" in experiments:
     gc.freeze()
 if "gc-threshold" in experiments:

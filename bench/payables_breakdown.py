@@ -82,6 +82,22 @@ def _gc_note(before: tuple[list[float], list[int]], n: int) -> str:
     return _last_gc
 
 
+def cprofile(label: str, fn: Callable[[], object], n: int) -> None:
+    """Print the top functions of ``fn`` under cProfile (``--cprofile``), by own and by cumulative time."""
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(n):
+        fn()
+    profile.disable()
+    print(f"\n  cProfile of {label}, {n} calls:")
+    stats = pstats.Stats(profile).strip_dirs()
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(40)
+
+
 def cpu_sync(fn: Callable[[], object], n: int) -> float:
     for _ in range(min(50, n)):
         fn()
@@ -244,6 +260,8 @@ async def main_async(args: argparse.Namespace) -> None:
                 return db._run(call._invoke, (getattr(transitions, action), {"payable_id": pid}), {}, True)
             return run
 
+        if args.cprofile:
+            cprofile("transition unit of work", unit(render), args.n)
         report("unit of work: context + service + render + commit (no HTTP)", cpu_sync(unit(render), args.n))
         report("  … without the response render", cpu_sync(unit(Output(None, 200)), args.n))
         saved = dict(core_events._subscribers)
@@ -344,6 +362,8 @@ async def main_async(args: argparse.Namespace) -> None:
             call = Call(db, list_principal, None, True, False, output)
             return lambda: db._run(call._invoke, (crud.list_payables, {"query": query}), {}, False)
 
+        if args.cprofile:
+            cprofile("list unit of work", list_unit(page_render), n_list)
         report("unit of work: context + paginate + render (no HTTP)", cpu_sync(list_unit(page_render), n_list))
         report("  … without the render", cpu_sync(list_unit(Output(None, 200)), n_list))
 
@@ -391,6 +411,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=500, help="calls per transition measurement (lists: n/3)")
     parser.add_argument("--list-rows", type=int, default=20_000)
     parser.add_argument("--postgres", action="store_true", help="a temp database on 127.0.0.1:5432")
+    parser.add_argument("--cprofile", action="store_true", help="also print cProfile tables of both units of work")
     asyncio.run(main_async(parser.parse_args()))
 
 

@@ -36,8 +36,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
 import common  # bench/ is on sys.path when run as a script
+import httpx
 import seed_payables
 
 QUERY = "/v1/payables?status={status}&sort=created_at&order=desc&limit=100"

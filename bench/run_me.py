@@ -45,7 +45,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-
 from common import (  # bench/ is on sys.path when run as a script
     _ms,
     cpu_seconds,
