@@ -33,6 +33,7 @@ from remit.core import clock, lifecycle
 from remit.core.context import RequestContext
 from remit.core.events import record_change
 from remit.core.lifecycle import Transition
+from remit.entities.models import settings_of
 from remit.entities.roles.models import Role
 from remit.entities.users.models import EntityUser
 from remit.payables.errors import InvalidPayableTransition
@@ -41,7 +42,6 @@ from remit.payables.models import Payable
 from remit.payables.repository import PayableRepository
 from remit.payables.service import transitions as payable_transitions
 from remit.payables.service.common import emit as emit_payable
-from remit.payables.service.common import entity_settings
 
 # -- parsed policies, cached by (id, updated_at) ----------------------------------------------
 
@@ -81,7 +81,7 @@ def system(ctx: RequestContext) -> RequestContext:
 
 
 def environment(session: Session, payable: Payable, ctx: RequestContext) -> lang.Environment:
-    settings = entity_settings(session, payable.entity_id)
+    settings = settings_of(session, payable.entity_id)
     return lang.Environment(
         context=snapshot.context(session, payable, PayableRepository(session, ctx)),
         convert=snapshot.converter(settings),
@@ -170,7 +170,7 @@ def select_policy(session: Session, ctx: RequestContext, env: lang.Environment |
 
 def on_submitted(session: Session, *, ctx: RequestContext, payable: Payable) -> None:
     """Subscriber of ``payable.submit_for_approval``: find the policy and start its process."""
-    if entity_settings(session, payable.entity_id).get("payables_skip_approval_flow"):
+    if settings_of(session, payable.entity_id).get("payables_skip_approval_flow"):
         return
     built: list[lang.Environment] = []
 
@@ -248,7 +248,7 @@ def advance(session: Session, ctx: RequestContext, process: ApprovalProcess, pay
     ``Payables.mark_as_paid`` records them as ``marked_as_paid_by_entity_user_id``.
     """
     policy_script = lang.parse_script(process.script_snapshot)
-    env = lang.Environment(context=process.input, convert=snapshot.converter(entity_settings(session, payable.entity_id)))
+    env = lang.Environment(context=process.input, convert=snapshot.converter(settings_of(session, payable.entity_id)))
     requests = requests_of(session, process)
     results = {}
     for gate in process.gates:

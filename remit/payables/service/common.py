@@ -94,11 +94,6 @@ def load_editable(session: Session, ctx: RequestContext, payable_id: uuid.UUID) 
     return payable
 
 
-def entity_settings(session: Session, entity_id: uuid.UUID) -> dict[str, Any]:
-    """The entity's settings document, read once per request (``Payable.currency_exchange`` shares it)."""
-    return settings_of(session, entity_id)
-
-
 def check_rules(session: Session, ctx: RequestContext, payable: Payable, *, after_create: bool = False) -> None:
     """After a write: promote a valid draft, demote an invalid new (spec 10 §5.3)."""
     if payable.status not in EDITABLE:
@@ -116,5 +111,5 @@ def check_rules(session: Session, ctx: RequestContext, payable: Payable, *, afte
 
 
 def _skip_approval_if_set(session: Session, ctx: RequestContext, payable: Payable) -> None:
-    if entity_settings(session, payable.entity_id).get("payables_skip_approval_flow"):
+    if settings_of(session, payable.entity_id).get("payables_skip_approval_flow"):
         move(session, ctx, payable, "skip_approval")

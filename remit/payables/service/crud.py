@@ -21,6 +21,7 @@ from remit.counterparts.models import (
     CounterpartBankAccount,
     CounterpartVatId,
 )
+from remit.entities.models import settings_of
 from remit.files import service as files
 from remit.files.models import StoredFile
 from remit.payables import amounts, schemas
@@ -32,7 +33,6 @@ from remit.payables.service.common import (
     OBJECT,
     check_rules,
     emit,
-    entity_settings,
     load,
     load_editable,
     record_history,
@@ -103,7 +103,7 @@ def _derive(session: Session, payable: Payable, given: dict[str, Any]) -> None:
     if "suggested_payment_term" in given and given["suggested_payment_term"] is not None:
         payable.suggested_payment_term_derived = False
     elif payable.suggested_payment_term is None or payable.suggested_payment_term_derived:
-        priority = entity_settings(session, payable.entity_id).get("payment_priority")
+        priority = settings_of(session, payable.entity_id).get("payment_priority")
         payable.suggested_payment_term = amounts.suggested_term(
             payable.payment_terms, payable.issued_at, payable.due_date, priority, clock.now().date()
         )
@@ -283,7 +283,7 @@ def list_payables(session: Session, ctx: RequestContext, *, query: schemas.Payab
         tags.setdefault(raw.payable_id, []).append(tag)
     file_ids = [rows.value(row, "file_id") for row in page.data if row.file_id is not None]
     stored = {f.id: files.describe(f) for f in session.scalars(select(StoredFile).where(StoredFile.id.in_(file_ids)))} if file_ids else {}
-    settings = entity_settings(session, ctx.scoped_entity_id)
+    settings = settings_of(session, ctx.scoped_entity_id)
     exchange = bool((settings.get("currency") or {}).get("default"))
     today = clock.now().date()
     for raw in page.data:

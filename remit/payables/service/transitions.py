@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 
 from remit.core import clock
 from remit.core.context import RequestContext
+from remit.entities.models import settings_of
 from remit.payables import amounts, schemas
 from remit.payables.lifecycle import PayableStateEnum
 from remit.payables.models import Payable
 from remit.payables.repository import PayableRepository, ValidationRulesRepository
-from remit.payables.service.common import check_rules, entity_settings, load, move
+from remit.payables.service.common import check_rules, load, move
 from remit.payables.validation import validation_errors
 
 
@@ -31,7 +32,7 @@ def cancel(session: Session, ctx: RequestContext, *, payable_id: uuid.UUID) -> P
 def submit_for_approval(session: Session, ctx: RequestContext, *, payable_id: uuid.UUID) -> Payable:
     payable = _load(session, ctx, payable_id)
     move(session, ctx, payable, "submit_for_approval", values={"counterpart": snapshot(session, payable)})
-    if entity_settings(session, payable.entity_id).get("payables_skip_approval_flow"):
+    if settings_of(session, payable.entity_id).get("payables_skip_approval_flow"):
         move(session, ctx, payable, "approve_by_policy")
     return payable
 
