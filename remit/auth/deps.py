@@ -26,6 +26,7 @@ from remit.core import rowjson
 from remit.core.context import RequestContext
 from remit.core.db import Database
 from remit.core.errors import Unauthorized
+from remit.core.responses import JSONResponse
 
 T = TypeVar("T")
 
@@ -48,7 +49,7 @@ class Output:
         if self.adapter is None or isinstance(result, Response):
             return result
         if isinstance(result, rowjson.Prepared):
-            return Response(rowjson.dumps(result.document), status_code=self.status_code, media_type="application/json")
+            return JSONResponse(result.document, status_code=self.status_code)
         body = self.adapter.dump_json(self.adapter.validate_python(result, from_attributes=True))
         return Response(body, status_code=self.status_code, media_type="application/json")
 

@@ -10,8 +10,8 @@ once, straight to what orjson writes:
   (written by SQLAlchemy's serializer, so they are embedded as they are, with ``orjson.Fragment``);
 * psycopg already hands back ``UUID``, aware ``datetime`` and parsed JSON; datetimes are moved to UTC.
 
-``dumps`` writes what pydantic writes for the same values (``Z`` for UTC, ISO dates, UUIDs with
-hyphens); ``tests/unit/test_rowjson.py`` and the payables list tests compare the two renderings.
+``core.responses.JSONResponse`` (orjson, ``Z`` for UTC) then writes what pydantic writes for the same
+values; ``tests/unit/test_rowjson.py`` and the payables list tests compare the two renderings.
 Column types the codec does not know are refused when it is built, not guessed at.
 """
 
@@ -30,12 +30,7 @@ from remit.core.base import UTCDateTime
 
 Convert = Callable[[Any], Any]
 
-DUMPS_OPTIONS = orjson.OPT_UTC_Z
 RAW = NullType()  # no bind or result processing: values go to and come from the driver as they are
-
-
-def dumps(document: Any) -> bytes:
-    return orjson.dumps(document, option=DUMPS_OPTIONS)
 
 
 # -- SQLite: text and hex on disk ------------------------------------------------------------------

@@ -51,42 +51,7 @@ def currency_exchange(settings: dict | None, currency: str | None, total_amount:
     return {"default_currency_code": default, "rate": float(rate), "total": float(total)}
 
 
-class PayableDerived:
-    """Values derived on every read (spec 10 §2, §4.1), shared by the ORM payable and list rows."""
-
-    __slots__ = ()
-
-    def _entity_settings(self) -> dict | None:
-        raise NotImplementedError
-
-    @property
-    def currency_exchange(self) -> dict | None:
-        if self.currency is None or self.total_amount is None:
-            return None
-        return currency_exchange(self._entity_settings(), self.currency, self.total_amount)
-
-    @property
-    def file(self) -> dict | None:
-        return files.describe(self.stored_file)
-
-    @property
-    def credit_notes(self) -> list:
-        return []
-
-    @property
-    def total_amount_with_credit_notes(self) -> int | None:
-        return amounts.total_with_credit_notes(self)
-
-    @property
-    def amount_due(self) -> int | None:
-        return amounts.amount_due(self)
-
-    @property
-    def amount_to_pay(self) -> int | None:
-        return amounts.amount_to_pay(self, clock.now().date())
-
-
-class Payable(PayableDerived, IdMixin, TimestampMixin, EntityOwned, Base):
+class Payable(IdMixin, TimestampMixin, EntityOwned, Base):
     __tablename__ = "payables"
     __table_args__ = (
         # Keyset pages: the entity's live payables by each sort field, optionally by status.
@@ -151,9 +116,36 @@ class Payable(PayableDerived, IdMixin, TimestampMixin, EntityOwned, Base):
     # lists load it for the whole page at once (service.crud.list_payables).
     stored_file: Mapped[StoredFile | None] = relationship(lazy="select")
 
-    def _entity_settings(self) -> dict | None:
+    # -- values derived on every read (spec 10 §2, §4.1); list pages derive the same in
+    # service.crud.list_payables, and tests/api/test_payables_list_render.py compares the two.
+
+    @property
+    def currency_exchange(self) -> dict | None:
+        if self.currency is None or self.total_amount is None:  # no settings read needed
+            return None
         session = object_session(self)
-        return None if session is None else settings_of(session, self.entity_id)
+        settings = None if session is None else settings_of(session, self.entity_id)
+        return currency_exchange(settings, self.currency, self.total_amount)
+
+    @property
+    def file(self) -> dict | None:
+        return files.describe(self.stored_file)
+
+    @property
+    def credit_notes(self) -> list:
+        return []
+
+    @property
+    def total_amount_with_credit_notes(self) -> int | None:
+        return amounts.total_with_credit_notes(self)
+
+    @property
+    def amount_due(self) -> int | None:
+        return amounts.amount_due(self)
+
+    @property
+    def amount_to_pay(self) -> int | None:
+        return amounts.amount_to_pay(self, clock.now().date())
 
 
 class PayableLineItem(IdMixin, TimestampMixin, EntityOwned, Base):
