@@ -31,6 +31,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from remit.core.errors import BadRequest
+from remit.core.rowjson import BoundCodec
 
 T = TypeVar("T")
 TOKEN_VERSION = 1
@@ -150,12 +151,12 @@ class Paginator:
         query: ListQuery,
         *,
         scope: str,
-        rows: bool = False,
+        codec: BoundCodec | None = None,
     ) -> Page:
         """``stmt`` is the scoped base select of the model; ``scope`` binds tokens to the entity.
 
-        ``rows=True`` pages a Core select (its columns may be unprocessed, see ``core.rowjson``) and
-        returns its rows; the page keys are selected alongside, typed, as ``_page_sort``/``_page_id``.
+        With ``codec``, ``stmt`` selects a ``core.rowjson`` codec's unprocessed columns and the page
+        holds its raw rows; the codec types the two boundary rows' keys for the tokens.
         """
         direction, boundary = "next", None
         if query.pagination_token:
@@ -177,12 +178,12 @@ class Paginator:
             is_null = case((sort_col.is_(None), 1), else_=0)
             ordering.insert(0, is_null.desc() if scan_desc else is_null.asc())
         stmt = stmt.order_by(*ordering).limit(query.limit + 1)
-        if rows:
-            stmt = stmt.add_columns(sort_col.label("_page_sort"), self.id_column.label("_page_id"))
-            key = _row_key
+        if codec is not None:
+            key = partial(_row_key, codec, sort_col.key, self.id_column.key)
+            rows = session.connection().execute(stmt).all()
         else:
             key = partial(_object_key, sort_col.key)
-        rows = list(session.connection().execute(stmt).all() if rows else session.scalars(stmt))
+            rows = list(session.scalars(stmt))
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         if direction == "prev":
@@ -288,8 +289,8 @@ def _nullable(column: Any) -> bool:
         return False
 
 
-def _row_key(row: Any) -> tuple[Any, uuid.UUID]:
-    return row._page_sort, row._page_id
+def _row_key(codec: BoundCodec, sort_key: str, id_key: str, row: Any) -> tuple[Any, uuid.UUID]:
+    return codec.value(row, sort_key), codec.value(row, id_key)
 
 
 def _object_key(sort_key: str, obj: Any) -> tuple[Any, uuid.UUID]:

@@ -252,7 +252,7 @@ _TAG_ROWS = rowjson.RowCodec(
     [payable_tags.c.payable_id, *(Tag.__table__.c[name] for name in schemas.TagReadSchema.model_fields)]
 )
 _PAGE_TAGS = (
-    select(*_TAG_ROWS.select_list())
+    select(_TAG_ROWS.select_list())
     .select_from(payable_tags.join(Tag, Tag.id == payable_tags.c.tag_id))
     .where(type_coerce(payable_tags.c.payable_id, rowjson.RAW).in_(bindparam("ids", expanding=True)))  # raw ids
     .order_by(Tag.name)
@@ -262,22 +262,22 @@ _PAGE_TAGS = (
 def list_payables(session: Session, ctx: RequestContext, *, query: schemas.PayableListQuery) -> rowjson.Prepared:
     """A page read as unprocessed rows (one query for the page, one for its tags, one for files
     if any) and written as JSON without ORM objects or a pydantic round trip (``core.rowjson``)."""
-    stmt = select(*_PAGE_ROWS.select_list()).select_from(Payable).where(
+    stmt = select(_PAGE_ROWS.select_list()).select_from(Payable).where(
         Payable.entity_id == ctx.scoped_entity_id, Payable.deleted_at.is_(None)
     )
     own = ctx.own_filter(OBJECT)
     if own is not None:
         stmt = stmt.where(Payable.was_created_by_user_id == own)
-    page = paginator.paginate(session, stmt, query, scope=str(ctx.scoped_entity_id), rows=True)
+    dialect = session.get_bind().dialect.name
+    rows, tag_rows = _PAGE_ROWS.bind(dialect), _TAG_ROWS.bind(dialect)
+    page = paginator.paginate(session, stmt, query, scope=str(ctx.scoped_entity_id), codec=rows)
     data: list[dict[str, Any]] = []
     document = {"next_pagination_token": page.next_pagination_token,
                 "prev_pagination_token": page.prev_pagination_token, "data": data}
     if not page.data:
         return rowjson.Prepared(document)
-    connection = session.connection()
-    rows, tag_rows = _PAGE_ROWS.bind(connection.dialect.name), _TAG_ROWS.bind(connection.dialect.name)
     tags: dict[Any, list[dict[str, Any]]] = {}
-    for raw in connection.execute(_PAGE_TAGS, {"ids": [row.id for row in page.data]}):
+    for raw in session.connection().execute(_PAGE_TAGS, {"ids": [row.id for row in page.data]}):
         tag = tag_rows.json(raw)
         del tag["payable_id"]
         tags.setdefault(raw.payable_id, []).append(tag)
