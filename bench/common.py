@@ -104,10 +104,12 @@ def start(cmd: list[str], env: dict[str, str], log: Path, cwd: Path) -> subproce
 #   (both gc ones are what `remit serve` does today; kept to measure against a plain launcher)
 #   sqlite-inline-writes SQLite write units of work run on the event loop (no worker thread)
 #   switch-interval-1ms  sys.setswitchinterval(0.001): the GIL changes hands sooner
+#   sqlite-inline-reads  SQLite read-only units of work on the event loop (no worker thread)
+#   read-threads-N       read-only units of work through an anyio CapacityLimiter(N) (default: anyio's 40 threads)
 #   sqlite-background-checkpoint  wal_autocheckpoint=0 on remit's connections and a thread running
 #                        PRAGMA wal_checkpoint(PASSIVE) every 0.5 s, so no request pays for a checkpoint
 EXPERIMENTS = ("gc-freeze", "gc-threshold", "sqlite-inline-writes", "switch-interval-1ms",
-               "sqlite-background-checkpoint")
+               "sqlite-background-checkpoint", "read-threads-1", "read-threads-2", "read-threads-4", "sqlite-inline-reads")
 _LAUNCHER = """
 import functools, gc, sys
 import anyio, uvicorn
@@ -122,6 +124,23 @@ if "sqlite-inline-writes" in experiments:  # SQLite write units of work on the e
             return self._run(fn, args, kwargs, write)
         return await original_run(self, fn, *args, write=write, **kwargs)
     remit_db.Database.run = run
+if "sqlite-inline-reads" in experiments:
+    original_inline_run = remit_db.Database.run
+    async def run(self, fn, /, *args, write=True, _run=original_inline_run, **kwargs):
+        if not write and self.is_sqlite:
+            return self._run(fn, args, kwargs, write)
+        return await _run(self, fn, *args, write=write, **kwargs)
+    remit_db.Database.run = run
+for n in (1, 2, 4):
+    if f"read-threads-{n}" in experiments:
+        original_read_run = remit_db.Database.run
+        read_limiter = anyio.CapacityLimiter(n)
+        async def run(self, fn, /, *args, write=True, _run=original_read_run, **kwargs):
+            if write:
+                return await _run(self, fn, *args, write=write, **kwargs)
+            return await anyio.to_thread.run_sync(functools.partial(self._run, fn, args, kwargs, write),
+                                                  limiter=read_limiter)
+        remit_db.Database.run = run
 if "switch-interval-1ms" in experiments:
     sys.setswitchinterval(0.001)
 cli.migrate()

@@ -22,7 +22,8 @@ def balances(
     due = max(total - (amount_paid or 0), 0)
     if due == 0:
         return total, 0, 0
-    return total, due, due - percent_of(due, discount_on(payment_terms, issued_at, today))
+    discount = discount_on(payment_terms, issued_at, today)
+    return total, due, (due - percent_of(due, discount)) if discount else due
 
 
 def credit_note_sum(payable: Any) -> int:
