@@ -250,7 +250,7 @@ async def main_async(args: argparse.Namespace) -> None:
         report("whole request through the ASGI app (incl. thread hop)", await cpu_async(full_request, args.n))
 
         tx_principal = codec.decode(tx_token)
-        render = Output(TypeAdapter(schemas.PayableResponseSchema), 200)
+        render = Output(TypeAdapter(schemas.PayableResponseSchema), 200, schemas.PayableResponseSchema)
 
         def unit(output: Output) -> Callable[[], object]:
             call = Call(db, tx_principal, None, True, True, output)
@@ -299,7 +299,7 @@ async def main_async(args: argparse.Namespace) -> None:
         with db.transaction() as session:
             ctx = resolve_context(session, tx_principal, None, scoped=True)
             loaded = PayableRepository(session, ctx).get(payables[0])
-            report("response render alone (validate from ORM + dump_json)", cpu_sync(lambda: render.render(loaded), args.n))
+            report("response render alone (wire form + JSON)", cpu_sync(lambda: render.render(loaded), args.n))
 
         # The floor: the same writes with prebuilt Core statements on a plain connection.
         ctx_check = select(Payable.status).where(Payable.id == payables[1], Payable.entity_id == uuid.UUID(tx_entity))

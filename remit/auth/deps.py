@@ -44,12 +44,16 @@ class Output:
 
     adapter: TypeAdapter | None
     status_code: int
+    model: Any = None
 
     def render(self, result: Any) -> Any:
         if self.adapter is None or isinstance(result, Response):
             return result
         if isinstance(result, rowjson.Prepared):
             return JSONResponse(result.document, status_code=self.status_code)
+        if self.model is not None and getattr(type(result), "wire_model", None) is self.model:
+            # An object that writes this response body itself (e.g. ``Payable.wire_document``).
+            return JSONResponse(result.wire_document(), status_code=self.status_code)
         body = self.adapter.dump_json(self.adapter.validate_python(result, from_attributes=True))
         return Response(body, status_code=self.status_code, media_type="application/json")
 
@@ -62,7 +66,9 @@ def _output(request: Request) -> Output:
     output = _outputs.get(id(route))
     if output is None:
         model = getattr(route, "response_model", None)
-        output = Output(TypeAdapter(model) if model is not None else None, getattr(route, "status_code", None) or 200)
+        output = Output(
+            TypeAdapter(model) if model is not None else None, getattr(route, "status_code", None) or 200, model
+        )
         _outputs[id(route)] = output
     return output
 

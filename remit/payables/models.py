@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -27,6 +28,7 @@ from remit.entities.models import settings_of
 from remit.files import service as files
 from remit.files.models import StoredFile
 from remit.payables import amounts
+from remit.payables.schemas import PayableResponseSchema
 from remit.tags.models import Tag
 
 payable_tags = Table(
@@ -118,6 +120,14 @@ class Payable(IdMixin, TimestampMixin, EntityOwned, Base):
 
     # -- values derived on every read (spec 10 §2, §4.1); list pages derive the same in
     # service.crud.list_payables, and tests/api/test_payables_list_render.py compares the two.
+
+    wire_model: ClassVar[type] = PayableResponseSchema  # the response model ``wire_document`` writes
+
+    def wire_document(self) -> dict:
+        """The response body (``PayableResponseSchema``) of this payable, JSON-ready (``payables.wire``)."""
+        from remit.payables import wire  # wire builds on this module
+
+        return wire.document(object_session(self), self)
 
     @property
     def currency_exchange(self) -> dict | None:

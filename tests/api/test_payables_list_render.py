@@ -1,14 +1,19 @@
-"""The payables list is written straight from rows (``core.rowjson``), not through the response
-model: every item must be exactly what ``GET /payables/{id}`` (rendered by pydantic) answers, and
-must survive the response model unchanged — for payables that use every kind of column."""
+"""Payables are written by ``payables.wire``, not through the response model: a list item (from raw
+rows) must be exactly what ``GET /payables/{id}`` (from the ORM object) answers, both must equal
+what pydantic renders from the ORM object and its derived properties (the values approval
+scripts see), and survive the response model unchanged — for payables that use every kind of column."""
 
 from __future__ import annotations
 
 import base64
+import json
+import uuid
 
 import pytest
+from pydantic import TypeAdapter
 
 from remit.core import clock
+from remit.payables.models import Payable
 from remit.payables.schemas import PayableResponseSchema
 from tests.fixtures.masterdata import (
     create_address,
@@ -100,6 +105,18 @@ async def test_list_items_equal_the_single_reads(client, partner):
     assert full["description"] == "Ünïcode ✓ \"quoted\""
     assert listed[made[1]]["amount_to_pay"] == 9800 and listed[made[1]]["amount_due"] == 10000
     assert listed[made[2]]["currency_exchange"] == {"default_currency_code": "EUR", "rate": 0.9, "total": 111.11}
+
+
+async def test_wire_form_equals_pydantic_rendering_of_the_model(client, partner, db):
+    on, made = await varied_payables(client, partner)
+    adapter = TypeAdapter(PayableResponseSchema)
+    for payable_id in made:
+        response = await client.get(f"/payables/{payable_id}", headers=on)
+        assert response.status_code == 200, response.text
+        with db.transaction(write=False) as session:
+            payable = session.get(Payable, uuid.UUID(payable_id))
+            expected = json.loads(adapter.dump_json(adapter.validate_python(payable, from_attributes=True)))
+        assert response.json() == expected, payable_id
 
 
 async def test_pages_and_filters_still_page(client, partner):

@@ -7,7 +7,7 @@ import binascii
 import uuid
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, or_, select, type_coerce
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from remit.auth.models import Partner
@@ -23,11 +23,10 @@ from remit.counterparts.models import (
 )
 from remit.entities.models import settings_of
 from remit.files import service as files
-from remit.files.models import StoredFile
-from remit.payables import amounts, schemas
+from remit.payables import amounts, schemas, wire
 from remit.payables.errors import AmountOutOfBounds, AmountsFromLineItems, InvalidPayableTransition
 from remit.payables.lifecycle import DELETABLE, PayableStateEnum
-from remit.payables.models import Payable, PayableLineItem, currency_exchange, payable_tags
+from remit.payables.models import Payable, PayableLineItem, payable_tags
 from remit.payables.repository import PayableRepository, ValidationRulesRepository
 from remit.payables.service.common import (
     OBJECT,
@@ -38,7 +37,6 @@ from remit.payables.service.common import (
     record_history,
 )
 from remit.payables.validation import validation_errors
-from remit.tags.models import Tag
 from remit.tags.service import TagRepository
 
 LINE_DERIVED = ("subtotal", "tax", "tax_amount", "total_amount")
@@ -245,63 +243,22 @@ def scoped_payables(session: Session, ctx: RequestContext):
     return stmt
 
 
-_RESPONSE_FIELDS = tuple(schemas.PayableResponseSchema.model_fields)
-_ITEM = dict.fromkeys(_RESPONSE_FIELDS)  # copied per item: keeps the response model's field order
-_PAGE_ROWS = rowjson.RowCodec(c for c in Payable.__table__.c if c.key in _RESPONSE_FIELDS)
-_TAG_ROWS = rowjson.RowCodec(
-    [payable_tags.c.payable_id, *(Tag.__table__.c[name] for name in schemas.TagReadSchema.model_fields)]
-)
-_PAGE_TAGS = (
-    select(_TAG_ROWS.select_list())
-    .select_from(payable_tags.join(Tag, Tag.id == payable_tags.c.tag_id))
-    .where(type_coerce(payable_tags.c.payable_id, rowjson.RAW).in_(bindparam("ids", expanding=True)))  # raw ids
-    .order_by(Tag.name)
-)
-
-
 def list_payables(session: Session, ctx: RequestContext, *, query: schemas.PayableListQuery) -> rowjson.Prepared:
     """A page read as unprocessed rows (one query for the page, one for its tags, one for files
-    if any) and written as JSON without ORM objects or a pydantic round trip (``core.rowjson``)."""
-    stmt = select(_PAGE_ROWS.select_list()).select_from(Payable).where(
+    if any) and written as JSON without ORM objects or a pydantic round trip (``payables.wire``)."""
+    stmt = select(wire.PAGE_ROWS.select_list()).select_from(Payable).where(
         Payable.entity_id == ctx.scoped_entity_id, Payable.deleted_at.is_(None)
     )
     own = ctx.own_filter(OBJECT)
     if own is not None:
         stmt = stmt.where(Payable.was_created_by_user_id == own)
-    dialect = session.get_bind().dialect.name
-    rows, tag_rows = _PAGE_ROWS.bind(dialect), _TAG_ROWS.bind(dialect)
+    rows = wire.PAGE_ROWS.bind(session.get_bind().dialect.name)
     page = paginator.paginate(session, stmt, query, scope=str(ctx.scoped_entity_id), codec=rows)
-    data: list[dict[str, Any]] = []
-    document = {"next_pagination_token": page.next_pagination_token,
-                "prev_pagination_token": page.prev_pagination_token, "data": data}
-    if not page.data:
-        return rowjson.Prepared(document)
-    tags: dict[Any, list[dict[str, Any]]] = {}
-    for raw in session.connection().execute(_PAGE_TAGS, {"ids": [row.id for row in page.data]}):
-        tag = tag_rows.json(raw)
-        del tag["payable_id"]
-        tags.setdefault(raw.payable_id, []).append(tag)
-    file_ids = [rows.value(row, "file_id") for row in page.data if row.file_id is not None]
-    stored = {f.id: files.describe(f) for f in session.scalars(select(StoredFile).where(StoredFile.id.in_(file_ids)))} if file_ids else {}
-    settings = settings_of(session, ctx.scoped_entity_id)
-    exchange = bool((settings.get("currency") or {}).get("default"))
-    today = clock.now().date()
-    for raw in page.data:
-        values = rows.json(raw)
-        total, due, to_pay = amounts.balances(
-            total_amount=values["total_amount"], amount_paid=values["amount_paid"], status=values["status"],
-            payment_terms=rows.value(raw, "payment_terms"), issued_at=rows.value(raw, "issued_at"), today=today,
-        )
-        item = _ITEM.copy()
-        item.update(values)
-        item["tags"] = tags.get(raw.id, [])
-        item["file"] = stored.get(rows.value(raw, "file_id")) if file_ids else None
-        item["credit_notes"] = []
-        item["total_amount_with_credit_notes"], item["amount_due"], item["amount_to_pay"] = total, due, to_pay
-        if exchange:
-            item["currency_exchange"] = currency_exchange(settings, values["currency"], values["total_amount"])
-        data.append(item)
-    return rowjson.Prepared(document)
+    return rowjson.Prepared({
+        "next_pagination_token": page.next_pagination_token,
+        "prev_pagination_token": page.prev_pagination_token,
+        "data": wire.page(session, ctx.scoped_entity_id, page.data, rows),
+    })
 
 
 # -- update ---------------------------------------------------------------------------------

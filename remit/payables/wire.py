@@ -1,0 +1,101 @@
+"""A payable's wire form (``PayableResponseSchema``), for one payable and for list pages.
+
+Both go through ``item``: the stored columns, then the values derived on every read (spec 10 §2,
+§4.1) — balances from ``amounts.balances``, the currency exchange from the entity's settings, tags,
+the file — in the response model's field order. The result is JSON-ready (``core.rowjson``) and
+is written by ``core.responses.JSONResponse`` without a pydantic round trip; the response model
+still documents the shape, and ``tests/api/test_payables_list_render.py`` validates what is sent
+against it.
+
+* one payable (``document``): the loaded ORM object's attributes, its tags by one prebuilt query;
+* a page (``page``): raw rows through ``PAGE_ROWS`` and the page's tags by one prebuilt query.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import bindparam, select, type_coerce
+from sqlalchemy.orm import Session
+
+from remit.core import clock, rowjson
+from remit.entities.models import settings_of
+from remit.files import service as files
+from remit.files.models import StoredFile
+from remit.payables import amounts, schemas
+from remit.payables.models import Payable, currency_exchange, payable_tags
+from remit.tags.models import Tag
+
+FIELDS = tuple(schemas.PayableResponseSchema.model_fields)
+_ITEM = dict.fromkeys(FIELDS)  # copied per item: keeps the response model's field order
+PAGE_ROWS = rowjson.RowCodec(c for c in Payable.__table__.c if c.key in FIELDS)
+_COLUMNS = tuple(c.key for c in PAGE_ROWS.columns)
+_TAG_ROWS = rowjson.RowCodec(
+    [payable_tags.c.payable_id, *(Tag.__table__.c[name] for name in schemas.TagReadSchema.model_fields)]
+)
+_TAGS = select(_TAG_ROWS.select_list()).select_from(payable_tags.join(Tag, Tag.id == payable_tags.c.tag_id))
+_TAGS_OF_PAGE = _TAGS.where(  # bound to the page's raw ids: no conversion per id
+    type_coerce(payable_tags.c.payable_id, rowjson.RAW).in_(bindparam("ids", expanding=True))
+).order_by(Tag.name)
+_TAGS_OF_ONE = _TAGS.where(payable_tags.c.payable_id == bindparam("id")).order_by(Tag.name)
+
+
+def item(values: dict[str, Any], *, payment_terms: dict | None, issued_at: date | None, tags: list[dict],
+         file: dict | None, settings: dict[str, Any], today: date) -> dict[str, Any]:
+    """``values``: the stored columns, JSON-ready; ``payment_terms``/``issued_at`` typed for the balances."""
+    total, due, to_pay = amounts.balances(
+        total_amount=values["total_amount"], amount_paid=values["amount_paid"], status=values["status"],
+        payment_terms=payment_terms, issued_at=issued_at, today=today,
+    )
+    result = _ITEM.copy()
+    result.update(values)
+    result["tags"] = tags
+    result["file"] = file
+    result["credit_notes"] = []
+    result["total_amount_with_credit_notes"], result["amount_due"], result["amount_to_pay"] = total, due, to_pay
+    result["currency_exchange"] = currency_exchange(settings, values["currency"], values["total_amount"])
+    return result
+
+
+def document(session: Session, payable: Payable) -> dict[str, Any]:
+    """One loaded payable (after the request's flush, so tags and columns are what is stored)."""
+    codec = _TAG_ROWS.bind(session.get_bind().dialect.name)
+    tags = []
+    for raw in session.connection().execute(_TAGS_OF_ONE, {"id": payable.id}):
+        tag = codec.json(raw)
+        del tag["payable_id"]
+        tags.append(tag)
+    return item(
+        {name: getattr(payable, name) for name in _COLUMNS},
+        payment_terms=payable.payment_terms, issued_at=payable.issued_at, tags=tags,
+        file=files.describe(payable.stored_file) if payable.file_id is not None else None,
+        settings=settings_of(session, payable.entity_id), today=clock.now().date(),
+    )
+
+
+def page(session: Session, entity_id: uuid.UUID, rows: list[Any], codec: rowjson.BoundCodec) -> list[dict[str, Any]]:
+    """A page of raw rows selected with ``PAGE_ROWS`` (``codec`` is its binding for this dialect)."""
+    if not rows:
+        return []
+    tag_rows = _TAG_ROWS.bind(session.get_bind().dialect.name)
+    tags: dict[Any, list[dict[str, Any]]] = {}
+    for raw in session.connection().execute(_TAGS_OF_PAGE, {"ids": [row.id for row in rows]}):
+        tag = tag_rows.json(raw)
+        del tag["payable_id"]
+        tags.setdefault(raw.payable_id, []).append(tag)
+    file_ids = [codec.value(row, "file_id") for row in rows if row.file_id is not None]
+    stored = {
+        f.id: files.describe(f) for f in session.scalars(select(StoredFile).where(StoredFile.id.in_(file_ids)))
+    } if file_ids else {}
+    settings = settings_of(session, entity_id)
+    today = clock.now().date()
+    return [
+        item(
+            codec.json(row), payment_terms=codec.value(row, "payment_terms"), issued_at=codec.value(row, "issued_at"),
+            tags=tags.get(row.id, []), file=stored.get(codec.value(row, "file_id")) if file_ids else None,
+            settings=settings, today=today,
+        )
+        for row in rows
+    ]
