@@ -18,7 +18,7 @@ from remit.auth.permissions import permissions_for_role
 from remit.auth.tokens import Principal
 from remit.core.context import RequestContext
 from remit.core.errors import FieldError, Forbidden, NotFound, Unauthorized
-from remit.entities.models import Entity, EntityStatus
+from remit.entities.models import Entity, EntitySettings, EntityStatus, remember_settings
 from remit.entities.roles.models import Role
 from remit.entities.users.models import EntityUser
 
@@ -43,12 +43,22 @@ _USER_CONTEXT = (
     .where(EntityUser.id == bindparam("user_id", type_=Uuid()))
 )
 
+# Scoped requests also read the entity's settings document here (payables need it for nearly every
+# response); ``entities.models.settings_of`` then finds it on the session instead of querying.
+_USER_CONTEXT_SCOPED = _USER_CONTEXT.add_columns(EntitySettings.data.label("entity_settings")).outerjoin(
+    EntitySettings, EntitySettings.entity_id == EntityUser.entity_id
+)
+
 _PARTNER_ENTITY = select(
     _REVOKED,
     select(Entity.status)
     .where(Entity.id == bindparam("entity_id", type_=Uuid()), Entity.partner_id == bindparam("partner_id", type_=Uuid()))
     .scalar_subquery()
     .label("entity_status"),
+    select(EntitySettings.data)
+    .where(EntitySettings.entity_id == bindparam("entity_id", type_=Uuid()))
+    .scalar_subquery()
+    .label("entity_settings"),
 )
 
 _PARTNER = select(_REVOKED)
@@ -77,7 +87,7 @@ def _partner_context(
         if not scoped:
             return RequestContext(principal=principal, partner_id=principal.partner_id, entity_id=None)
         raise FieldError(("header", ENTITY_HEADER), "Field required", "missing")
-    revoked, status = connection.execute(
+    revoked, status, settings = connection.execute(
         _PARTNER_ENTITY, {"jti": principal.jti, "entity_id": entity_header, "partner_id": principal.partner_id}
     ).one()
     if revoked:
@@ -86,6 +96,7 @@ def _partner_context(
         raise NotFound("Entity not found")
     if status == EntityStatus.inactive:
         raise Forbidden("Entity is inactive")
+    remember_settings(session, entity_header, settings)
     return RequestContext(principal=principal, partner_id=principal.partner_id, entity_id=entity_header)
 
 
@@ -98,7 +109,7 @@ def _user_context(
     allow_inactive: bool,
 ) -> RequestContext:
     user = session.connection().execute(
-        _USER_CONTEXT, {"user_id": principal.entity_user_id, "jti": principal.jti}
+        _USER_CONTEXT_SCOPED if scoped else _USER_CONTEXT, {"user_id": principal.entity_user_id, "jti": principal.jti}
     ).first()
     if user is None:
         raise Unauthorized("Unauthorized")
@@ -116,6 +127,8 @@ def _user_context(
         raise Forbidden("The entity user does not belong to the entity specified in x-monite-entity-id")
     if entity_status == EntityStatus.inactive and not allow_inactive:
         raise Forbidden("Entity is inactive")
+    if scoped:
+        remember_settings(session, user.entity_id, user.entity_settings)
     return RequestContext(
         principal=principal,
         partner_id=partner_id,

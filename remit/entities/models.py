@@ -57,12 +57,18 @@ _SETTINGS = select(EntitySettings.data).where(EntitySettings.entity_id == bindpa
 
 
 def settings_of(session: Session, entity_id: uuid.UUID) -> dict[str, Any]:
-    """The entity's settings document, read once per request (cached on the session)."""
+    """The entity's settings document, read once per request (cached on the session; scoped
+    requests get it with their context, ``auth.context``)."""
     cache = session.info.setdefault("entity_settings", {})
     data = cache.get(entity_id)
     if data is None:
         data = cache[entity_id] = session.connection().execute(_SETTINGS, {"entity_id": entity_id}).scalar() or {}
     return data
+
+
+def remember_settings(session: Session, entity_id: uuid.UUID, data: dict[str, Any] | None) -> None:
+    """Seed ``settings_of``'s cache with a document read by another statement."""
+    session.info.setdefault("entity_settings", {})[entity_id] = data or {}
 
 
 class EntityVatId(IdMixin, TimestampMixin, EntityOwned, Base):

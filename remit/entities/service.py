@@ -16,7 +16,7 @@ from remit.core.pagination import Page, Paginator
 from remit.core.schemas import PartnerMetadata
 from remit.entities import schemas
 from remit.entities.defaults import deep_merge, default_settings
-from remit.entities.models import Entity, EntitySettings, EntityStatus, EntityType, EntityVatId
+from remit.entities.models import Entity, EntitySettings, EntityStatus, EntityType, EntityVatId, remember_settings
 from remit.entities.repository import EntityRepository, EntityVatIdRepository
 from remit.entities.roles.models import Role
 
@@ -142,6 +142,7 @@ def update_settings(
     settings = repo.settings(entity_id)
     settings.data = deep_merge(settings.data, payload.model_dump(mode="json", exclude_unset=True))
     session.flush()
+    remember_settings(session, entity_id, settings.data)  # what the rest of this request reads
     record_change(session, entity_id=entity_id, object_type=OBJECT, event_type="updated", object_id=entity_id)
     return settings.data
 
