@@ -68,3 +68,9 @@ def test_uuid_values_typed_back():
     value = uuid.uuid4()
     assert rowjson.RowCodec(table.c).bind("sqlite").value((value.hex,), "id") == value
     assert rowjson.RowCodec(table.c).bind("postgresql").value((value,), "id") == value
+
+
+def test_columns_must_have_plain_names():
+    table = Table("w", MetaData(), Column("odd name", Integer))
+    with pytest.raises(ValueError, match="plain column names"):
+        rowjson.RowCodec(table.c)
