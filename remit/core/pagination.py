@@ -26,7 +26,7 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Boolean, ColumnElement, Select, String, and_, bindparam, case, func, or_, tuple_
+from sqlalchemy import Boolean, ColumnElement, Integer, Select, String, and_, bindparam, case, func, or_, tuple_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -123,6 +123,13 @@ def _contains_sqlite(element: contains, compiler, **kw) -> str:
     return f"(instr({compiler.process(element.column, **kw)}, {needle}) > 0)"
 
 
+# Operators whose value can be a bound parameter of a statement built once (the others shape their
+# SQL from the value: escaping, case folding).
+_BINDABLE = frozenset({None, "in", "not_in", "gt", "gte", "lt", "lte"})
+_FILTER_PREFIX = "f_"
+_MAX_SHAPES = 512
+
+
 def split_filter(name: str) -> tuple[str, str | None]:
     head, sep, op = name.rpartition("__")
     if sep and op in OPERATORS:
@@ -143,6 +150,8 @@ class Paginator:
     custom_filters: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
     # Query field name (without operator) → column, when it differs from the model attribute.
     columns: dict[str, InstrumentedAttribute] = field(default_factory=dict)
+    # Page statements built once per shape, for base statements built once (``paginate(params=…)``).
+    _shapes: dict[tuple, tuple[Select, Select]] = field(default_factory=dict, init=False, repr=False)
 
     def paginate(
         self,
@@ -152,11 +161,18 @@ class Paginator:
         *,
         scope: str,
         codec: BoundCodec | None = None,
+        params: dict[str, Any] | None = None,
     ) -> Page:
         """``stmt`` is the scoped base select of the model; ``scope`` binds tokens to the entity.
 
         With ``codec``, ``stmt`` selects a ``core.rowjson`` codec's unprocessed columns and the page
         holds its raw rows; the codec types the two boundary rows' keys for the tokens.
+
+        With ``params``, ``stmt`` is a statement built once (a module constant) whose bind
+        parameters ``params`` fills. The page's statement is then built once per shape — which
+        filters, sort, direction, boundary — and reused with new values, so a request neither builds
+        the statement nor walks it for SQLAlchemy's cache key. Filters that cannot be bound (the
+        custom and text-matching ones) are built per request as without ``params``.
         """
         direction, boundary = "next", None
         if query.pagination_token:
@@ -165,25 +181,34 @@ class Paginator:
         sort_name = getattr(sort_name, "value", sort_name)
         sort_col = self.sort_columns[sort_name]
         descending = query.order == OrderEnum.desc
-
-        stmt = self.apply_filters(stmt, query)
         # Going backwards reverses the scan; the page is put back in the requested order below.
         scan_desc = descending != (direction == "prev")
-        nullable = _nullable(sort_col)
+
+        values: dict[str, Any] = dict(params or ())
+        values["page_limit"] = query.limit + 1
+        after: tuple[Any, uuid.UUID] | None = None
         if boundary is not None:
-            value, last_id = self._restore(boundary, sort_col)
-            stmt = stmt.where(self._after(sort_col, value, last_id, greater=not scan_desc, nullable=nullable))
-        ordering = [sort_col.desc(), self.id_column.desc()] if scan_desc else [sort_col.asc(), self.id_column.asc()]
-        if nullable:  # the same place for NULLs on every backend: after the values in ascending order
-            is_null = case((sort_col.is_(None), 1), else_=0)
-            ordering.insert(0, is_null.desc() if scan_desc else is_null.asc())
-        stmt = stmt.order_by(*ordering).limit(query.limit + 1)
+            after = self._restore(boundary, sort_col)
+            values["after_value"], values["after_id"] = after
+        filters = query.filters()
+        values.update((_FILTER_PREFIX + name, value) for name, value in filters.items() if self._bindable(name))
+        if params is not None and all(self._bindable(name) for name in filters):
+            shape = (id(stmt), tuple(filters), sort_name, scan_desc, None if after is None else after[0] is None)
+            cached = self._shapes.get(shape)
+            if cached is None or cached[0] is not stmt:  # keyed by identity; the entry keeps ``stmt`` alive
+                if len(self._shapes) >= _MAX_SHAPES:  # only if callers pass statements that are not constants
+                    self._shapes.clear()
+                cached = self._shapes[shape] = (stmt, self._page_statement(stmt, filters, sort_col, scan_desc, after))
+            page_stmt = cached[1]
+        else:
+            page_stmt = self._page_statement(stmt, filters, sort_col, scan_desc, after)
+
         if codec is not None:
             key = partial(_row_key, codec, sort_col.key, self.id_column.key)
-            rows = session.connection().execute(stmt).all()
+            rows = session.connection().execute(page_stmt, values).all()
         else:
             key = partial(_object_key, sort_col.key)
-            rows = list(session.scalars(stmt))
+            rows = list(session.scalars(page_stmt, values))
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         if direction == "prev":
@@ -200,28 +225,51 @@ class Paginator:
                 page.prev_pagination_token = self._encode(query, scope, "prev", first_key)
         return page
 
-    def _after(self, sort_col: Any, value: Any, last_id: uuid.UUID, *, greater: bool, nullable: bool) -> Any:
-        """Rows beyond the boundary ``(value, last_id)`` in scan order (NULL values sort last)."""
-        bound_id = bindparam(None, last_id, type_=self.id_column.type)
-        if value is None:  # the boundary is among the NULLs
+    def _bindable(self, name: str) -> bool:
+        return name not in self.custom_filters and split_filter(name)[1] in _BINDABLE
+
+    def _page_statement(
+        self, stmt: Select, filters: dict[str, Any], sort_col: Any, scan_desc: bool, after: tuple[Any, Any] | None
+    ) -> Select:
+        """The page's statement: filters (bound by name where they can be), boundary, order, limit."""
+        stmt = self.apply_filters(stmt, filters, bind=True)
+        nullable = _nullable(sort_col)
+        if after is not None:
+            stmt = stmt.where(self._after(sort_col, after[0] is None, greater=not scan_desc, nullable=nullable))
+        ordering = [sort_col.desc(), self.id_column.desc()] if scan_desc else [sort_col.asc(), self.id_column.asc()]
+        if nullable:  # the same place for NULLs on every backend: after the values in ascending order
+            is_null = case((sort_col.is_(None), 1), else_=0)
+            ordering.insert(0, is_null.desc() if scan_desc else is_null.asc())
+        return stmt.order_by(*ordering).limit(bindparam("page_limit", type_=Integer()))
+
+    def _after(self, sort_col: Any, value_is_null: bool, *, greater: bool, nullable: bool) -> Any:
+        """Rows beyond the boundary ``(:after_value, :after_id)`` in scan order (NULL values sort last)."""
+        bound_id = bindparam("after_id", type_=self.id_column.type)
+        if value_is_null:  # the boundary is among the NULLs
             beyond = and_(sort_col.is_(None), self.id_column > bound_id if greater else self.id_column < bound_id)
             return beyond if greater else or_(beyond, sort_col.is_not(None))
         key = tuple_(sort_col, self.id_column)
-        bound = tuple_(bindparam(None, value, type_=sort_col.type), bound_id)
+        bound = tuple_(bindparam("after_value", type_=sort_col.type), bound_id)
         beyond = key > bound if greater else key < bound
         if not nullable:
             return beyond
         beyond = and_(sort_col.is_not(None), beyond)
         return or_(beyond, sort_col.is_(None)) if greater else beyond
 
-    def apply_filters(self, stmt: Select, query: ListQuery) -> Select:
+    def apply_filters(self, stmt: Select, filters: ListQuery | dict[str, Any], *, bind: bool = False) -> Select:
+        """``stmt`` narrowed by the filters; with ``bind``, those that can be are bound parameters
+        named ``f_<filter>`` (their values go in with the statement's other parameters)."""
         model = self.id_column.class_
-        for name, value in query.filters().items():
+        if isinstance(filters, ListQuery):
+            filters = filters.filters()
+        for name, value in filters.items():
             if name in self.custom_filters:
                 stmt = stmt.where(self.custom_filters[name](value))
                 continue
             field_name, op = split_filter(name)
             column = self.columns.get(field_name) or getattr(model, field_name)
+            if bind and op in _BINDABLE:
+                value = bindparam(_FILTER_PREFIX + name, type_=column.type, expanding=op in ("in", "not_in"))
             if op is None:
                 stmt = stmt.where(column == value)
             else:

@@ -3,10 +3,10 @@
 A 100-row page spends most of its time converting: SQLAlchemy's result processors turn driver
 values into Python objects (UUIDs, aware datetimes, parsed JSON documents), then pydantic
 validates those objects and serialises them back to JSON. ``RowCodec`` selects the columns with
-result processing switched off and converts each driver value once, straight to what orjson
-writes. The columns are one ``text()`` element (quoted ``"table"."column"`` names): SQLAlchemy then
-neither processes them nor walks 40 column objects to build the statement's cache key on every
-request.
+result processing switched off (``type_coerce`` to ``RAW``, labelled with the column's name) and
+converts each driver value once, straight to what orjson writes. Statements that select them are
+meant to be built once (module constants, ``Paginator.paginate(params=…)``): SQLAlchemy then
+computes their cache key and result metadata once, not per request.
 
 * SQLite stores UUIDs as 32 hex digits, datetimes as naive UTC text and JSON documents as text
   (written by SQLAlchemy's serializer, so they are embedded as they are, with ``orjson.Fragment``);
@@ -25,14 +25,54 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Boolean, Column, Date, Integer, String, TextClause, Uuid, text
-from sqlalchemy.types import NullType
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ColumnElement,
+    Date,
+    Integer,
+    Label,
+    String,
+    Uuid,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
+from sqlalchemy.types import NullType, TypeDecorator
 
 from remit.core.base import UTCDateTime
 
 Convert = Callable[[Any], Any]
 
 RAW = NullType()  # no bind or result processing: values go to and come from the driver as they are
+
+
+class _JSONList(TypeDecorator):
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str:
+        return orjson.dumps(value).decode()
+
+
+def in_raw_list(column: Any, name: str) -> dict[str, ColumnElement[bool]]:
+    """``column IN :name`` per dialect, the list of raw values bound as one parameter.
+
+    SQLAlchemy's ``expanding`` IN renders one placeholder per element, re-rendering the SQL of a
+    prebuilt statement on every call; here SQLite reads the list from a JSON array (``json_each``)
+    and PostgreSQL from an array (``= ANY``). ``column`` should be coerced to ``RAW`` and the values
+    be the driver's own (as a ``RowCodec`` row holds them).
+    """
+    return {
+        "sqlite": column.in_(
+            select(literal_column("value")).select_from(func.json_each(bindparam(name, type_=_JSONList())))
+        ),
+        "postgresql": column == any_(bindparam(name, type_=RAW)),
+    }
 
 
 # -- SQLite: text and hex on disk ------------------------------------------------------------------
@@ -88,12 +128,14 @@ class BoundCodec:
 
     __slots__ = ("names", "json", "_index", "_to_python")
 
-    def __init__(self, columns: Sequence[Column], sqlite: bool):
+    def __init__(self, columns: Sequence[Column], sqlite: bool, layout: Sequence[str] = ()):
         self.names = tuple(str(c.key) for c in columns)  # plain str: orjson refuses subclasses as keys
         self._index = {name: i for i, name in enumerate(self.names)}
         pairs = [_converters(c.type, sqlite) for c in columns]
         self._to_python = {self.names[i]: pair[1] for i, pair in enumerate(pairs)}
-        self.json: Callable[[Sequence[Any]], dict[str, Any]] = _row_to_json(self.names, [p[0] for p in pairs])
+        self.json: Callable[[Sequence[Any]], dict[str, Any]] = _row_to_json(
+            self.names, [p[0] for p in pairs], layout
+        )
 
     def value(self, row: Sequence[Any], name: str) -> Any:
         """One column of a raw row as the Python value SQLAlchemy would have given."""
@@ -102,17 +144,24 @@ class BoundCodec:
         return value if value is None or convert is None else convert(value)
 
 
-def _row_to_json(names: Sequence[str], converters: Sequence[Convert | None]) -> Callable[[Sequence[Any]], dict]:
+def _row_to_json(
+    names: Sequence[str], converters: Sequence[Convert | None], layout: Sequence[str]
+) -> Callable[[Sequence[Any]], dict]:
     """``row → {column: JSON-ready value}`` as one generated function: a page calls it per row, and
-    unrolled code is several times faster than a loop over the columns."""
+    unrolled code is several times faster than a loop over the columns. Keys come in ``layout``
+    order (names that are not columns hold ``None``, for the caller to fill), then the other columns."""
     namespace: dict[str, Any] = {}
     values = [f"v{i}" for i in range(len(names))]
+    index = {name: i for i, name in enumerate(names)}
     items = []
-    for i, (name, convert) in enumerate(zip(names, converters, strict=True)):
-        if convert is None:
+    for name in [*layout, *(n for n in names if n not in layout)]:
+        i = index.get(name)
+        if i is None:
+            items.append(f"{str(name)!r}: None")
+        elif converters[i] is None:
             items.append(f"{name!r}: v{i}")
         else:
-            namespace[f"c{i}"] = convert
+            namespace[f"c{i}"] = converters[i]
             items.append(f"{name!r}: None if v{i} is None else c{i}(v{i})")
     source = (
         "def row_to_json(row):\n"
@@ -126,8 +175,10 @@ def _row_to_json(names: Sequence[str], converters: Sequence[Convert | None]) -> 
 class RowCodec:
     """Select ``columns`` unprocessed; ``bind(dialect_name)`` converts what comes back."""
 
-    def __init__(self, columns: Iterable[Column]):
+    def __init__(self, columns: Iterable[Column], *, layout: Sequence[str] = ()):
+        """``layout``: the key order of ``BoundCodec.json``'s dicts (e.g. a response model's fields)."""
         self.columns = tuple(columns)
+        self.layout = tuple(str(name) for name in layout)
         self._bound: dict[str, BoundCodec] = {}
         for column in self.columns:  # refuse unknown types now, not on the first request
             _converters(column.type, True)
@@ -135,16 +186,16 @@ class RowCodec:
         for column in self.columns:
             if column.key != column.name or not column.name.isidentifier():
                 raise ValueError(f"RowCodec needs plain column names, not {column.name!r}")
-        self._columns = text(", ".join(f'"{column.table.name}"."{column.name}"' for column in self.columns))
+        self._columns = tuple(type_coerce(column, RAW).label(column.name) for column in self.columns)
 
-    def select_list(self) -> TextClause:
-        """The columns, unprocessed, under their own names (one element, built once)."""
+    def select_list(self) -> tuple[Label, ...]:
+        """The columns, unprocessed, under their own names: ``select(*codec.select_list())``."""
         return self._columns
 
     def bind(self, dialect_name: str) -> BoundCodec:
         codec = self._bound.get(dialect_name)
         if codec is None:
-            codec = self._bound[dialect_name] = BoundCodec(self.columns, dialect_name == "sqlite")
+            codec = self._bound[dialect_name] = BoundCodec(self.columns, dialect_name == "sqlite", self.layout)
         return codec
 
 

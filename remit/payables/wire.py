@@ -8,7 +8,8 @@ still documents the shape, and ``tests/api/test_payables_list_render.py`` valida
 against it.
 
 * one payable (``document``): the loaded ORM object's attributes, its tags by one prebuilt query;
-* a page (``page``): raw rows through ``PAGE_ROWS`` and the page's tags by one prebuilt query.
+* a page (``page``): raw rows through ``PAGE`` (``PAGE_OWN`` for ``allowed_for_own`` callers) and
+  the page's tags by one prebuilt query.
 """
 
 from __future__ import annotations
@@ -29,28 +30,34 @@ from remit.payables.models import Payable, currency_exchange, payable_tags
 from remit.tags.models import Tag
 
 FIELDS = tuple(schemas.PayableResponseSchema.model_fields)
-_ITEM = dict.fromkeys(FIELDS)  # copied per item: keeps the response model's field order
-PAGE_ROWS = rowjson.RowCodec(c for c in Payable.__table__.c if c.key in FIELDS)
+_ITEM = dict.fromkeys(FIELDS)  # the response model's field order
+PAGE_ROWS = rowjson.RowCodec((c for c in Payable.__table__.c if c.key in FIELDS), layout=FIELDS)
 _COLUMNS = tuple(c.key for c in PAGE_ROWS.columns)
+# List pages: the entity's payables, built once (``Paginator.paginate(params=…)`` adds the rest).
+PAGE = select(*PAGE_ROWS.select_list()).select_from(Payable).where(
+    Payable.entity_id == bindparam("scope_entity_id", type_=Payable.entity_id.type), Payable.deleted_at.is_(None)
+)
+PAGE_OWN = PAGE.where(Payable.was_created_by_user_id == bindparam("own_user_id", type_=Payable.was_created_by_user_id.type))
 _TAG_ROWS = rowjson.RowCodec(
     [payable_tags.c.payable_id, *(Tag.__table__.c[name] for name in schemas.TagReadSchema.model_fields)]
 )
-_TAGS = select(_TAG_ROWS.select_list()).select_from(payable_tags.join(Tag, Tag.id == payable_tags.c.tag_id))
-_TAGS_OF_PAGE = _TAGS.where(  # bound to the page's raw ids: no conversion per id
-    type_coerce(payable_tags.c.payable_id, rowjson.RAW).in_(bindparam("ids", expanding=True))
-).order_by(Tag.name)
+_TAGS = select(*_TAG_ROWS.select_list()).select_from(payable_tags.join(Tag, Tag.id == payable_tags.c.tag_id))
+_TAGS_OF_PAGE = {  # per dialect, bound to the page's raw ids: no conversion per id
+    dialect: _TAGS.where(condition).order_by(Tag.name)
+    for dialect, condition in rowjson.in_raw_list(type_coerce(payable_tags.c.payable_id, rowjson.RAW), "ids").items()
+}
 _TAGS_OF_ONE = _TAGS.where(payable_tags.c.payable_id == bindparam("id")).order_by(Tag.name)
 
 
 def item(values: dict[str, Any], *, payment_terms: dict | None, issued_at: date | None, tags: list[dict],
          file: dict | None, settings: dict[str, Any], today: date) -> dict[str, Any]:
-    """``values``: the stored columns, JSON-ready; ``payment_terms``/``issued_at`` typed for the balances."""
+    """``values``: the stored columns, JSON-ready, in ``FIELDS`` order with every field present (the
+    derived ones are filled in here); ``payment_terms``/``issued_at`` typed for the balances."""
     total, due, to_pay = amounts.balances(
         total_amount=values["total_amount"], amount_paid=values["amount_paid"], status=values["status"],
         payment_terms=payment_terms, issued_at=issued_at, today=today,
     )
-    result = _ITEM.copy()
-    result.update(values)
+    result = values
     result["tags"] = tags
     result["file"] = file
     result["credit_notes"] = []
@@ -67,8 +74,10 @@ def document(session: Session, payable: Payable) -> dict[str, Any]:
         tag = codec.json(raw)
         del tag["payable_id"]
         tags.append(tag)
+    values = _ITEM.copy()
+    values.update((name, getattr(payable, name)) for name in _COLUMNS)
     return item(
-        {name: getattr(payable, name) for name in _COLUMNS},
+        values,
         payment_terms=payable.payment_terms, issued_at=payable.issued_at, tags=tags,
         file=files.describe(payable.stored_file) if payable.file_id is not None else None,
         settings=settings_of(session, payable.entity_id), today=clock.now().date(),
@@ -79,9 +88,10 @@ def page(session: Session, entity_id: uuid.UUID, rows: list[Any], codec: rowjson
     """A page of raw rows selected with ``PAGE_ROWS`` (``codec`` is its binding for this dialect)."""
     if not rows:
         return []
-    tag_rows = _TAG_ROWS.bind(session.get_bind().dialect.name)
+    dialect = session.get_bind().dialect.name
+    tag_rows = _TAG_ROWS.bind(dialect)
     tags: dict[Any, list[dict[str, Any]]] = {}
-    for raw in session.connection().execute(_TAGS_OF_PAGE, {"ids": [row.id for row in rows]}):
+    for raw in session.connection().execute(_TAGS_OF_PAGE[dialect], {"ids": [row.id for row in rows]}):
         tag = tag_rows.json(raw)
         del tag["payable_id"]
         tags.setdefault(raw.payable_id, []).append(tag)

@@ -33,3 +33,48 @@ def test_installed_and_same_answers(app):
                     assert patched_aliases(item, convert_underscores=convert) == expected  # from the cache
                 checked += 1
     assert checked > 200  # the payables list alone has 53 query fields
+
+
+def _query_models(app):
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        for dependant in (route.dependant, *route.dependant.dependencies):
+            for field in dependant.query_params:
+                model = fastapi_utils._get_param_model(field)
+                if model is not None:
+                    yield field, model
+
+
+def test_query_models_parse_as_fastapi_parses_them(app):
+    """Every query model, fed query strings built from its own names (valid and invalid values,
+    repeated names, unknown names), parses to FastAPI's values and errors."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from starlette.datastructures import QueryParams
+
+    assert speedups.install() is True
+    original = speedups.originals["_request_param_model_to_args"]
+    patched = fastapi_utils._request_param_model_to_args
+    models = list(_query_models(app))
+    assert len(models) >= 10
+    values = st.sampled_from(
+        ["", "1", "0", "-5", "100", "101", "asc", "desc", "true", "no", "created_at", "draft", "new",
+         "waiting_to_be_paid", "EUR", "2026-11-21", "2026-11-21T10:00:00Z", "not-a-date",
+         "3fa85f64-5717-4562-b3fc-2c963f66afa6", "x" * 300, "ü%20&="]
+    )
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(data=st.data())
+    def check(data):
+        field, model = data.draw(st.sampled_from(models))
+        names = sorted({name for item in fastapi_utils.get_cached_model_fields(model)
+                        for _, name in speedups.originals["_get_param_aliases"](item)})
+        keys = st.one_of(st.sampled_from(names), st.sampled_from(["unknown", "Status", "limit[]"]))
+        pairs = data.draw(st.lists(st.tuples(keys, values), max_size=8))
+        received = QueryParams(pairs)
+        assert patched(field, model, received) == original(field, model, received)
+
+    check()
+    checked_payables = [m for _, m in models if m.__name__ == "PayableListQuery"]
+    assert checked_payables

@@ -246,14 +246,15 @@ def scoped_payables(session: Session, ctx: RequestContext):
 def list_payables(session: Session, ctx: RequestContext, *, query: schemas.PayableListQuery) -> rowjson.Prepared:
     """A page read as unprocessed rows (one query for the page, one for its tags, one for files
     if any) and written as JSON without ORM objects or a pydantic round trip (``payables.wire``)."""
-    stmt = select(wire.PAGE_ROWS.select_list()).select_from(Payable).where(
-        Payable.entity_id == ctx.scoped_entity_id, Payable.deleted_at.is_(None)
-    )
+    params = {"scope_entity_id": ctx.scoped_entity_id}
     own = ctx.own_filter(OBJECT)
     if own is not None:
-        stmt = stmt.where(Payable.was_created_by_user_id == own)
+        params["own_user_id"] = own
     rows = wire.PAGE_ROWS.bind(session.get_bind().dialect.name)
-    page = paginator.paginate(session, stmt, query, scope=str(ctx.scoped_entity_id), codec=rows)
+    page = paginator.paginate(
+        session, wire.PAGE if own is None else wire.PAGE_OWN, query, scope=str(ctx.scoped_entity_id), codec=rows,
+        params=params,
+    )
     return rowjson.Prepared({
         "next_pagination_token": page.next_pagination_token,
         "prev_pagination_token": page.prev_pagination_token,
