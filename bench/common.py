@@ -108,8 +108,11 @@ def start(cmd: list[str], env: dict[str, str], log: Path, cwd: Path) -> subproce
 #   read-threads-N       read-only units of work through an anyio CapacityLimiter(N) (default: anyio's 40 threads)
 #   sqlite-background-checkpoint  wal_autocheckpoint=0 on remit's connections and a thread running
 #                        PRAGMA wal_checkpoint(PASSIVE) every 0.5 s, so no request pays for a checkpoint
+#   latency-log          not a change: records, per request, the time to the unit of work's start, the unit
+#                        of work itself and the rest, and writes percentiles to $LATENCY_LOG at exit
 EXPERIMENTS = ("gc-freeze", "gc-threshold", "sqlite-inline-writes", "switch-interval-1ms",
-               "sqlite-background-checkpoint", "read-threads-1", "read-threads-2", "read-threads-4", "sqlite-inline-reads")
+               "sqlite-background-checkpoint", "read-threads-1", "read-threads-2", "read-threads-4", "sqlite-inline-reads",
+               "latency-log")
 _LAUNCHER = """
 import functools, gc, sys
 import anyio, uvicorn
@@ -159,6 +162,49 @@ if "sqlite-background-checkpoint" in experiments:  # no checkpoint (and its fsyn
             time.sleep(0.5)
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     threading.Thread(target=checkpoint, daemon=True).start()
+if "latency-log" in experiments:  # where a request's time goes, server side
+    import contextvars, json, os, time
+    marks = contextvars.ContextVar("marks")
+    samples = []
+    original_db_run = remit_db.Database._run
+    def timed_run(self, fn, args, kwargs, write, _run=original_db_run, _marks=marks):
+        started = time.perf_counter()
+        try:
+            return _run(self, fn, args, kwargs, write)
+        finally:
+            m = _marks.get(None)
+            if m is not None:
+                m.extend((started, time.perf_counter()))
+    remit_db.Database._run = timed_run
+    inner = app
+    async def app(scope, receive, send, _inner=inner, _marks=marks):
+        if scope["type"] == "lifespan":  # uvicorn re-raises SIGTERM after shutdown: report before
+            async def lifespan_receive():
+                message = await receive()
+                if message["type"] == "lifespan.shutdown":
+                    report()
+                return message
+            return await _inner(scope, lifespan_receive, send)
+        if scope["type"] != "http":
+            return await _inner(scope, receive, send)
+        m = [time.perf_counter()]
+        _marks.set(m)
+        async def timed_send(message):
+            if message["type"] == "http.response.start":
+                m.append(time.perf_counter())
+            await send(message)
+        await _inner(scope, receive, timed_send)
+        if len(m) == 4:
+            samples.append((m[1] - m[0], m[2] - m[1], m[3] - m[2], m[3] - m[0]))
+    def report(samples=samples):
+        out = {}
+        for i, name in enumerate(("to_unit_of_work", "unit_of_work", "after", "total")):
+            values = sorted(s[i] * 1000 for s in samples)
+            if values:
+                out[name] = {q: round(values[min(len(values) - 1, int(len(values) * q / 100))], 2) for q in (50, 90, 99)}
+        out["n"] = len(samples)
+        with open(os.environ.get("LATENCY_LOG", "latency.json"), "w") as f:
+            json.dump(out, f)
 if "gc-freeze" in experiments:
     gc.freeze()
 if "gc-threshold" in experiments:

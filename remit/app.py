@@ -27,7 +27,9 @@ log = logging.getLogger("remit")
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
-    db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
+    db = database or Database(
+        settings.database_url, pool_size=settings.db_pool_size, checkpoint_interval=settings.sqlite_checkpoint_interval
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     client_id: str = ""
     client_secret: str = ""
     db_pool_size: int = Field(default=20, ge=1)
+    # SQLite: seconds between WAL checkpoints in a background thread; 0 = inside commits (SQLite's default).
+    sqlite_checkpoint_interval: float = Field(default=0.5, ge=0)
     # Base of the download URLs remit hands out for stored files.
     public_url: str = "http://127.0.0.1:8000"
     storage_region: str = "local"

@@ -43,7 +43,7 @@ def record_change(
     if last is not None and now <= last:
         now = last + timedelta(microseconds=1)
     session.info["event_last"] = now
-    session.execute(
+    session.connection().execute(
         _INSERT_EVENT,
         {
             "id": event_id,

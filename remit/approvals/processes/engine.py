@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from remit.approvals import script as lang
@@ -112,22 +112,26 @@ class _Candidate:
 _candidates: OrderedDict[uuid.UUID, tuple[tuple, list[_Candidate]]] = OrderedDict()
 
 
+_FINGERPRINT = select(
+    func.count().filter(ApprovalPolicy.status == "active"),
+    func.max(ApprovalPolicy.updated_at),
+).where(ApprovalPolicy.entity_id == bindparam("entity_id", type_=ApprovalPolicy.entity_id.type))
+_ACTIVE = (
+    select(ApprovalPolicy.id, ApprovalPolicy.updated_at, ApprovalPolicy.priority, ApprovalPolicy.starts_at,
+           ApprovalPolicy.ends_at)
+    .where(ApprovalPolicy.entity_id == bindparam("entity_id", type_=ApprovalPolicy.entity_id.type),
+           ApprovalPolicy.status == "active")
+    .order_by(ApprovalPolicy.priority.desc(), ApprovalPolicy.created_at, ApprovalPolicy.id)
+)
+
+
 def _active_policies(session: Session, entity_id: uuid.UUID) -> list[_Candidate]:
-    fingerprint = tuple(session.execute(
-        select(
-            func.count().filter(ApprovalPolicy.status == "active"),
-            func.max(ApprovalPolicy.updated_at),
-        ).where(ApprovalPolicy.entity_id == entity_id)
-    ).one())
+    connection = session.connection()
+    fingerprint = tuple(connection.execute(_FINGERPRINT, {"entity_id": entity_id}).one())
     cached = _candidates.get(entity_id)
     if cached is not None and cached[0] == fingerprint:
         return cached[1]
-    rows = session.execute(
-        select(ApprovalPolicy.id, ApprovalPolicy.updated_at, ApprovalPolicy.priority, ApprovalPolicy.starts_at,
-               ApprovalPolicy.ends_at)
-        .where(ApprovalPolicy.entity_id == entity_id, ApprovalPolicy.status == "active")
-        .order_by(ApprovalPolicy.priority.desc(), ApprovalPolicy.created_at, ApprovalPolicy.id)
-    ).all()
+    rows = connection.execute(_ACTIVE, {"entity_id": entity_id}).all()
     candidates = [_Candidate(*row) for row in rows]
     _candidates[entity_id] = (fingerprint, candidates)
     _candidates.move_to_end(entity_id)

@@ -36,7 +36,7 @@ def record_history(
         now = last + timedelta(microseconds=1)
     session.info["payable_history_last"] = now
     row_id = uuid.uuid4()
-    session.execute(
+    session.connection().execute(
         _INSERT_HISTORY,
         {
             "id": row_id,
