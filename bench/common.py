@@ -106,12 +106,15 @@ def start(cmd: list[str], env: dict[str, str], log: Path, cwd: Path) -> subproce
 #   switch-interval-1ms  sys.setswitchinterval(0.001): the GIL changes hands sooner
 #   sqlite-inline-reads  SQLite read-only units of work on the event loop (no worker thread)
 #   read-threads-N       read-only units of work through an anyio CapacityLimiter(N) (default: anyio's 40 threads)
+#   threads-N            every unit of work (reads and writes; SQLite writes stay one at a time) through one
+#                        CapacityLimiter(N): fewer threads contending for the GIL
 #   sqlite-background-checkpoint  wal_autocheckpoint=0 on remit's connections and a thread running
 #                        PRAGMA wal_checkpoint(PASSIVE) every 0.5 s, so no request pays for a checkpoint
 #   latency-log          not a change: records, per request, the time to the unit of work's start, the unit
 #                        of work itself and the rest, and writes percentiles to $LATENCY_LOG at exit
 EXPERIMENTS = ("gc-freeze", "gc-threshold", "sqlite-inline-writes", "switch-interval-1ms",
                "sqlite-background-checkpoint", "read-threads-1", "read-threads-2", "read-threads-4", "sqlite-inline-reads",
+               "threads-2", "threads-4", "threads-8",
                "latency-log")
 _LAUNCHER = """
 import functools, gc, sys
@@ -143,6 +146,14 @@ for n in (1, 2, 4):
                 return await _run(self, fn, *args, write=write, **kwargs)
             return await anyio.to_thread.run_sync(functools.partial(self._run, fn, args, kwargs, write),
                                                   limiter=read_limiter)
+        remit_db.Database.run = run
+for n in (2, 4, 8):
+    if f"threads-{n}" in experiments:
+        original_any_run = remit_db.Database.run
+        any_limiter = anyio.CapacityLimiter(n)
+        async def run(self, fn, /, *args, write=True, _run=original_any_run, _limiter=any_limiter, **kwargs):
+            async with _limiter:
+                return await _run(self, fn, *args, write=write, **kwargs)
         remit_db.Database.run = run
 if "switch-interval-1ms" in experiments:
     sys.setswitchinterval(0.001)

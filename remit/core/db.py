@@ -20,16 +20,19 @@ automatic checkpoint stays as a backstop at a much larger WAL size.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
 import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 from typing import Any, TypeVar
 
-import anyio.to_thread
+import anyio
 import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -95,7 +98,10 @@ def _sqlite_on_connect(dbapi_connection, connection_record, *, autocheckpoint_pa
 
 
 def _sqlite_on_begin(conn) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("remit_write") else "BEGIN")
+    # On the driver's connection: a statement through SQLAlchemy here cost ~40 µs on every request.
+    conn.connection.dbapi_connection.execute(
+        "BEGIN IMMEDIATE" if conn.get_execution_options().get("remit_write") else "BEGIN"
+    )
 
 
 class Database:
@@ -115,6 +121,8 @@ class Database:
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write_lock = threading.Lock()
         self._sqlite_writer: anyio.CapacityLimiter | None = None
+        # As many threads as the pool has connections (pool_size + max_overflow).
+        self._executor = ThreadPoolExecutor(max_workers=2 * pool_size, thread_name_prefix="remit-db")
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
@@ -140,17 +148,22 @@ class Database:
     async def run(self, fn: Callable[..., T], /, *args: Any, write: bool = True, **kwargs: Any) -> T:
         """Run ``fn(session, *args, **kwargs)`` in a worker thread inside one transaction.
 
+        The thread comes from the database's own executor (``loop.run_in_executor``, ~30 µs
+        cheaper per request than ``anyio.to_thread``), with the caller's context variables.
         SQLite writes go through one thread at a time: they are serialised anyway, and queueing
         them on the event loop is cheaper than parking a thread per request on the write lock.
+        If the awaiting request is cancelled, the unit of work still runs to its commit or
+        rollback in its thread (the write lock, not the queue, keeps SQLite writes apart).
         """
-        limiter = None
+        call = partial(contextvars.copy_context().run, self._run, fn, args, kwargs, write)
         if write and self.is_sqlite:
             if self._sqlite_writer is None:
                 self._sqlite_writer = anyio.CapacityLimiter(1)
                 if self._checkpointer is not None:
                     self._checkpointer.start()
-            limiter = self._sqlite_writer
-        return await anyio.to_thread.run_sync(partial(self._run, fn, args, kwargs, write), limiter=limiter)
+            async with self._sqlite_writer:
+                return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
     def _run(self, fn: Callable[..., T], args: tuple, kwargs: dict, write: bool) -> T:
         with self.transaction(write=write) as session:
@@ -159,6 +172,7 @@ class Database:
     def dispose(self) -> None:
         if self._checkpointer is not None:
             self._checkpointer.stop()
+        self._executor.shutdown(wait=True, cancel_futures=True)
         self.engine.dispose()
 
 
