@@ -86,6 +86,17 @@ def uvicorn_choices() -> tuple[str, str]:
     return loop, http
 
 
+def settings(pairs: list[str]) -> dict[str, str]:
+    """``--setting REMIT_NAME=VALUE`` options as environment variables for the remit server."""
+    result = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.startswith("REMIT_"):
+            sys.exit(f"--setting wants REMIT_NAME=VALUE, not {pair!r}")
+        result[name] = value
+    return result
+
+
 def base_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("REMIT_", "BENCH_"))}
 

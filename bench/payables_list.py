@@ -84,6 +84,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the seeded database and write --seed-file")
     parser.add_argument("--profile", metavar="FILE", help="record remit with py-spy during its 1M run")
     parser.add_argument("--py-spy-args", default="", help='more py-spy options for --profile, e.g. "--gil"')
+    parser.add_argument("--setting", action="append", default=[], metavar="REMIT_NAME=VALUE",
+                        help="a remit setting for the remit server (repeatable), e.g. REMIT_DB_THREADS=4")
     parser.add_argument("--experiment", action="append", default=[], choices=common.EXPERIMENTS,
                         help="start remit with a suggested change applied (repeatable; see common.py)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
@@ -115,6 +117,7 @@ def main() -> None:
     entities = seed["entities"]
     env = {**common.base_env(), "REMIT_DATABASE_URL": database_url, "REMIT_CLIENT_ID": seed["client_id"],
            "REMIT_CLIENT_SECRET": seed["client_secret"], "REMIT_RATE_LIMIT": "off", "REMIT_LOG_LEVEL": "warning"}
+    env.update(common.settings(args.setting))
     bare_env = {**common.base_env(), "BENCH_DATABASE_URL": database_url}
     path = QUERY.format(status=args.status)
     runs: dict[str, list[common.Result]] = {}

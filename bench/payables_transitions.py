@@ -199,6 +199,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=common.DEFAULT_PG, help="PostgreSQL server for --postgres")
     parser.add_argument("--profile", metavar="FILE", help="record remit with py-spy during its measured runs")
     parser.add_argument("--py-spy-args", default="", help='more py-spy options for --profile, e.g. "--gil --native"')
+    parser.add_argument("--setting", action="append", default=[], metavar="REMIT_NAME=VALUE",
+                        help="a remit setting for the remit server (repeatable), e.g. REMIT_DB_THREADS=4")
     parser.add_argument("--experiment", action="append", default=[], choices=common.EXPERIMENTS,
                         help="start remit with a suggested change applied (repeatable; see common.py)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
@@ -214,6 +216,7 @@ def main() -> None:
     client_id, client_secret = str(uuid.uuid4()), uuid.uuid4().hex
     env = {**common.base_env(), "REMIT_DATABASE_URL": database_url, "REMIT_CLIENT_ID": client_id,
            "REMIT_CLIENT_SECRET": client_secret, "REMIT_RATE_LIMIT": "off", "REMIT_LOG_LEVEL": "warning"}
+    env.update(common.settings(args.setting))
     bare_env = {**common.base_env(), "BENCH_DATABASE_URL": database_url}
     lua = tmp / "cycle.lua"
     count = args.connections * args.per_connection

@@ -28,7 +28,10 @@ log = logging.getLogger("remit")
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     db = database or Database(
-        settings.database_url, pool_size=settings.db_pool_size, checkpoint_interval=settings.sqlite_checkpoint_interval
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        checkpoint_interval=settings.sqlite_checkpoint_interval,
+        threads=settings.db_threads,
     )
 
     @asynccontextmanager

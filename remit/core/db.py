@@ -105,9 +105,10 @@ def _sqlite_on_begin(conn) -> None:
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 20, checkpoint_interval: float = 0.5):
+    def __init__(self, url: str, *, pool_size: int = 20, checkpoint_interval: float = 0.5, threads: int = 0):
         """``checkpoint_interval``: seconds between background WAL checkpoints (SQLite files; 0 = SQLite checkpoints
-        inside commits, as it does by default). The thread starts with the first request (``run``)."""
+        inside commits, as it does by default). The thread starts with the first request (``run``).
+        ``threads``: how many units of work run at once (0: as many as the pool has connections)."""
         parsed = make_url(normalise_url(url))
         path = parsed.database or ""
         on_disk = parsed.get_backend_name() == "sqlite" and path not in ("", ":memory:") and not path.startswith("file:")
@@ -121,8 +122,8 @@ class Database:
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write_lock = threading.Lock()
         self._sqlite_writer: anyio.CapacityLimiter | None = None
-        # As many threads as the pool has connections (pool_size + max_overflow).
-        self._executor = ThreadPoolExecutor(max_workers=2 * pool_size, thread_name_prefix="remit-db")
+        # By default as many threads as the pool has connections (pool_size + max_overflow).
+        self._executor = ThreadPoolExecutor(max_workers=threads or 2 * pool_size, thread_name_prefix="remit-db")
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
