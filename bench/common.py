@@ -7,6 +7,7 @@ and remit set-up over HTTP. Tools needed: ``wrk`` (``apt-get install -y wrk``), 
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import os
 import platform
@@ -84,6 +85,15 @@ def uvicorn_choices() -> tuple[str, str]:
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     return loop, http
+
+
+def add_server_options(parser: argparse.ArgumentParser) -> None:
+    """``--setting``, ``--experiment`` and ``--json``, as the payables benchmarks take them."""
+    parser.add_argument("--setting", action="append", default=[], metavar="REMIT_NAME=VALUE",
+                        help="a remit setting for the remit server (repeatable), e.g. REMIT_DB_THREADS=4")
+    parser.add_argument("--experiment", action="append", default=[], choices=EXPERIMENTS,
+                        help="start remit with a suggested change applied (repeatable; see common.py)")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
 
 
 def settings(pairs: list[str]) -> dict[str, str]:

@@ -84,11 +84,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the seeded database and write --seed-file")
     parser.add_argument("--profile", metavar="FILE", help="record remit with py-spy during its 1M run")
     parser.add_argument("--py-spy-args", default="", help='more py-spy options for --profile, e.g. "--gil"')
-    parser.add_argument("--setting", action="append", default=[], metavar="REMIT_NAME=VALUE",
-                        help="a remit setting for the remit server (repeatable), e.g. REMIT_DB_THREADS=4")
-    parser.add_argument("--experiment", action="append", default=[], choices=common.EXPERIMENTS,
-                        help="start remit with a suggested change applied (repeatable; see common.py)")
-    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    common.add_server_options(parser)
     args = parser.parse_args()
     common.require_tools(profile=bool(args.profile))
     if args.keep and not args.seed_file:

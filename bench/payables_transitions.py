@@ -199,11 +199,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=common.DEFAULT_PG, help="PostgreSQL server for --postgres")
     parser.add_argument("--profile", metavar="FILE", help="record remit with py-spy during its measured runs")
     parser.add_argument("--py-spy-args", default="", help='more py-spy options for --profile, e.g. "--gil --native"')
-    parser.add_argument("--setting", action="append", default=[], metavar="REMIT_NAME=VALUE",
-                        help="a remit setting for the remit server (repeatable), e.g. REMIT_DB_THREADS=4")
-    parser.add_argument("--experiment", action="append", default=[], choices=common.EXPERIMENTS,
-                        help="start remit with a suggested change applied (repeatable; see common.py)")
-    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    common.add_server_options(parser)
     args = parser.parse_args()
     common.require_tools(profile=bool(args.profile))
 
