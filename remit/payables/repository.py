@@ -24,6 +24,14 @@ _FOR_UPDATE = (
 )
 
 
+# A payable's line items, oldest first (validation, approval snapshots, totals): built once.
+_LINES = (
+    select(PayableLineItem)
+    .where(PayableLineItem.entity_id == bindparam("entity_id"), PayableLineItem.payable_id == bindparam("payable_id"))
+    .order_by(PayableLineItem.created_at, PayableLineItem.id)
+)
+
+
 class PayableRepository(EntityScopedRepository[Payable]):
     model = Payable
 
@@ -52,8 +60,7 @@ class PayableRepository(EntityScopedRepository[Payable]):
         )
 
     def lines(self, payable_id: uuid.UUID) -> list[PayableLineItem]:
-        stmt = self.lines_query(payable_id).order_by(PayableLineItem.created_at, PayableLineItem.id)
-        return list(self.session.scalars(stmt))
+        return list(self.session.scalars(_LINES, {"entity_id": self.entity_id, "payable_id": payable_id}))
 
     def line(self, payable_id: uuid.UUID, line_item_id: uuid.UUID) -> PayableLineItem:
         line = self.session.scalars(
