@@ -45,6 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.types import NullType, TypeDecorator
 
 from remit.core.base import UTCDateTime
+from remit.core.db import json_loads
 
 Convert = Callable[[Any], Any]
 
@@ -103,7 +104,7 @@ def _json_text(value: Any) -> Any:
 
 
 def _json_value(value: Any) -> Any:
-    return orjson.loads(value) if isinstance(value, str | bytes) else value
+    return json_loads(value) if isinstance(value, str | bytes) else value
 
 
 def _converters(column_type: Any, sqlite: bool) -> tuple[Convert | None, Convert | None]:

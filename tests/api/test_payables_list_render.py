@@ -135,3 +135,17 @@ async def test_pages_and_filters_still_page(client, partner):
     assert [item["id"] for item in back.json()["data"]] == made[-len(body["data"]) - 3:-len(body["data"])]
     response = await client.get("/payables", params={"status": "paid", "sort": "issued_at"}, headers=on)
     assert [item["status"] for item in response.json()["data"]] == ["paid", "paid"]
+
+
+async def test_large_integers_in_metadata_keep_every_digit(client, partner):
+    """``partner_metadata`` is the caller's JSON: integers beyond 64 bits come back exactly, from a
+    single read (ORM, ``core.db.json_loads``) and from a list page (stored text embedded as is)."""
+    entity = await partner.create_entity()
+    on = partner.on(entity["id"])
+    metadata = {"erp_id": 10**23 + 7, "neg": -(2**70), "small": 5}
+    created = await create_payable(client, on, currency="EUR", total_amount=100, partner_metadata=metadata)
+    single = await client.get(f"/payables/{created['id']}", headers=on)
+    listed = await client.get("/payables", headers=on)
+    for body in (created, single.json(), listed.json()["data"][0]):
+        assert json.loads(json.dumps(body["partner_metadata"])) == metadata
+        assert type(body["partner_metadata"]["erp_id"]) is int
