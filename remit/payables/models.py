@@ -117,6 +117,9 @@ class Payable(IdMixin, TimestampMixin, EntityOwned, Base):
     # Loaded when rendered (most payables have no file, and a NULL file_id costs no query);
     # lists load it for the whole page at once (service.crud.list_payables).
     stored_file: Mapped[StoredFile | None] = relationship(lazy="select")
+    # Not a column: True when the loading query saw no tags (``PayableRepository.find_for_update``)
+    # and nothing has set tags since; rendering then skips the tags query.
+    known_untagged = False
 
     # -- values derived on every read (spec 10 §2, §4.1); list pages derive the same in
     # service.crud.list_payables, and tests/api/test_payables_list_render.py compares the two.

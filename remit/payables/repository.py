@@ -2,18 +2,19 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from remit.core.context import RequestContext
 from remit.core.repository import EntityScopedRepository
 from remit.payables.errors import LineItemNotFound, PayableNotFound
-from remit.payables.models import Payable, PayableLineItem, PayableValidationRules
+from remit.payables.models import Payable, PayableLineItem, PayableValidationRules, payable_tags
 from remit.payables.validation import DEFAULT_REQUIRED_FIELDS
 
-# Every transition loads its payable this way: built once, so a request only binds the ids.
+# Every transition loads its payable this way: built once, so a request only binds the ids. The
+# row says whether the payable has tags, so rendering an untagged one needs no tags query.
 _FOR_UPDATE = (
-    select(Payable)
+    select(Payable, exists().where(payable_tags.c.payable_id == Payable.id).label("has_tags"))
     .where(
         Payable.entity_id == bindparam("entity_id"),
         Payable.id == bindparam("payable_id"),
@@ -52,7 +53,12 @@ class PayableRepository(EntityScopedRepository[Payable]):
         return payable
 
     def find_for_update(self, payable_id: uuid.UUID) -> Payable | None:
-        return self.session.scalars(_FOR_UPDATE, {"entity_id": self.entity_id, "payable_id": payable_id}).first()
+        row = self.session.execute(_FOR_UPDATE, {"entity_id": self.entity_id, "payable_id": payable_id}).first()
+        if row is None:
+            return None
+        payable, has_tags = row
+        payable.known_untagged = not has_tags
+        return payable
 
     def lines_query(self, payable_id: uuid.UUID):
         return select(PayableLineItem).where(

@@ -7,7 +7,8 @@ is written by ``core.responses.JSONResponse`` without a pydantic round trip; the
 still documents the shape, and ``tests/api/test_payables_list_render.py`` validates what is sent
 against it.
 
-* one payable (``document``): the loaded ORM object's attributes, its tags by one prebuilt query;
+* one payable (``document``): the loaded ORM object's attributes, its tags by one prebuilt query
+  (none when the row was loaded for update and had no tags: ``Payable.known_untagged``);
 * a page (``page``): raw rows through ``PAGE`` (``PAGE_OWN`` for ``allowed_for_own`` callers) and
   the page's tags by one prebuilt query.
 """
@@ -68,12 +69,13 @@ def item(values: dict[str, Any], *, payment_terms: dict | None, issued_at: date 
 
 def document(session: Session, payable: Payable) -> dict[str, Any]:
     """One loaded payable (after the request's flush, so tags and columns are what is stored)."""
-    codec = _TAG_ROWS.bind(session.get_bind().dialect.name)
     tags = []
-    for raw in session.connection().execute(_TAGS_OF_ONE, {"id": payable.id}):
-        tag = codec.json(raw)
-        del tag["payable_id"]
-        tags.append(tag)
+    if not payable.known_untagged:
+        codec = _TAG_ROWS.bind(session.get_bind().dialect.name)
+        for raw in session.connection().execute(_TAGS_OF_ONE, {"id": payable.id}):
+            tag = codec.json(raw)
+            del tag["payable_id"]
+            tags.append(tag)
     values = _ITEM.copy()
     values.update((name, getattr(payable, name)) for name in _COLUMNS)
     return item(

@@ -13,6 +13,7 @@ from tests.fixtures.masterdata import (
     create_address,
     create_bank_account,
     create_counterpart,
+    create_tag,
     create_vat_id,
     error_message,
     event_actions,
@@ -129,6 +130,23 @@ class TestTransitionEffects:
         (row,) = [r for r in await history(client, user.auth, payable["id"])
                   if r["event_data"].get("new_status") == "approve_in_progress"]
         assert row["entity_user_id"] == user.id
+
+    async def test_transition_responses_carry_the_tags(self, client, on):
+        """A transition's response reads tags only when the locked row has some: both cases."""
+        tag = await create_tag(client, on, "urgent")
+        tagged = await new_payable(client, on, tag_ids=[tag["id"]])
+        untagged = await new_payable(client, on)
+        for payable, expected in ((tagged, [tag["id"]]), (untagged, [])):
+            for action in ("submit_for_approval", "reject", "reopen"):
+                response = await act(client, on, payable["id"], action)
+                assert response.status_code == 200, response.text
+                assert [t["id"] for t in response.json()["tags"]] == expected, action
+        # Tags set in the same request as the load: PATCH adds them to the untagged one, then clears them.
+        body = await patch_payable(client, on, untagged["id"], tag_ids=[tag["id"]])
+        assert [t["id"] for t in body["tags"]] == [tag["id"]]
+        assert [t["id"] for t in (await act(client, on, untagged["id"], "cancel")).json()["tags"]] == [tag["id"]]
+        body = await patch_payable(client, on, tagged["id"], tag_ids=[])
+        assert body["tags"] == []
 
     async def test_updated_at_moves(self, client, on):
         payable = await new_payable(client, on)

@@ -84,6 +84,7 @@ def _set_tags(session: Session, ctx: RequestContext, payable: Payable, tag_ids: 
         if repo.find(tag_id) is None:
             raise FieldError(("body", "tag_ids", index), "Tag not found")
     payable.tags = repo.by_ids(ids) if ids else []
+    payable.known_untagged = not ids
 
 
 def _derive(session: Session, payable: Payable, given: dict[str, Any]) -> None:
