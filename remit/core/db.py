@@ -27,15 +27,15 @@ import logging
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from functools import partial
+from functools import cache, partial
 from typing import Any, TypeVar
 
 import anyio
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Insert, Table, bindparam, create_engine, event, insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -113,6 +113,36 @@ def _sqlite_on_begin(conn) -> None:
     conn.connection.dbapi_connection.execute(
         "BEGIN IMMEDIATE" if conn.get_execution_options().get("remit_write") else "BEGIN"
     )
+
+
+def insert_rows(connection: Connection, rows: Sequence[tuple[Table, Mapping[str, Any]]]) -> None:
+    """Insert one row per ``(table, values)`` in the caller's transaction (e.g. a history row and
+    its event row).
+
+    PostgreSQL takes them as one statement — every row but the last in a writable CTE — so one
+    round trip instead of one per row; foreign keys are checked at the end of that statement.
+    SQLite has no INSERT inside WITH, and no round trips to save: one statement per row there.
+    """
+    if connection.dialect.name != "postgresql" or len(rows) == 1:
+        for table, values in rows:
+            connection.execute(insert(table), values)
+        return
+    shape = tuple((table, tuple(values)) for table, values in rows)
+    connection.execute(
+        _chained_insert(shape),
+        {f"r{index}_{name}": value for index, (_, values) in enumerate(rows) for name, value in values.items()},
+    )
+
+
+@cache
+def _chained_insert(shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> Insert:
+    """``WITH r0 AS (INSERT …), r1 AS (INSERT …) INSERT …``, built once per tables and columns."""
+
+    def row(index: int) -> Insert:
+        table, names = shape[index]
+        return insert(table).values({name: bindparam(f"r{index}_{name}") for name in names})
+
+    return row(len(shape) - 1).add_cte(*(row(index).cte(f"r{index}") for index in range(len(shape) - 1)))
 
 
 class Database:

@@ -1,7 +1,8 @@
 """``record_change``: the event row of a state change, written in the caller's transaction.
 
-Domains call it next to the change it describes, so a committed change always has its event
-and a rolled-back one has none. History rows for resources that keep history (payables) are
+Domains call it next to the change it describes (or insert ``event_values`` together with their
+own rows, ``db.insert_rows``), so a committed change always has its event and a rolled-back one
+has none. History rows for resources that keep history (payables) are
 written by their domain in the same place. Webhook delivery reads these rows after commit.
 """
 
@@ -32,32 +33,44 @@ def record_change(
     object_id: uuid.UUID,
     description: str | None = None,
 ) -> uuid.UUID:
-    """Insert the event row now (a Core INSERT, no unit-of-work flush); returns its id.
+    """Insert the event row now (a Core INSERT, no unit-of-work flush); returns its id."""
+    values = event_values(
+        session, entity_id=entity_id, object_type=object_type, event_type=event_type, object_id=object_id,
+        description=description,
+    )
+    session.connection().execute(_INSERT_EVENT, values)
+    return values["id"]
+
+
+def event_values(
+    session: Session,
+    *,
+    entity_id: uuid.UUID,
+    object_type: str,
+    event_type: str,
+    object_id: uuid.UUID,
+    description: str | None = None,
+) -> dict[str, Any]:
+    """The columns of an event row, for a caller that inserts it with other rows (``db.insert_rows``).
 
     Events of one request get strictly increasing ``created_at`` values, so they list in the
     order they happened.
     """
-    event_id = uuid.uuid4()
     now = clock.now()
     last = session.info.get("event_last")
     if last is not None and now <= last:
         now = last + timedelta(microseconds=1)
     session.info["event_last"] = now
-    session.connection().execute(
-        _INSERT_EVENT,
-        {
-            "id": event_id,
-            "entity_id": entity_id,
-            "object_type": object_type,
-            "action": f"{object_type}.{event_type}",
-            "object_id": object_id,
-            "description": description
-            or f"{object_type.replace('_', ' ').capitalize()} {event_type.replace('_', ' ')}",
-            "api_version": IMPLEMENTED_VERSION,
-            "created_at": now,
-        },
-    )
-    return event_id
+    return {
+        "id": uuid.uuid4(),
+        "entity_id": entity_id,
+        "object_type": object_type,
+        "action": f"{object_type}.{event_type}",
+        "object_id": object_id,
+        "description": description or f"{object_type.replace('_', ' ').capitalize()} {event_type.replace('_', ' ')}",
+        "api_version": IMPLEMENTED_VERSION,
+        "created_at": now,
+    }
 
 
 # -- in-transaction announcements ---------------------------------------------------------------

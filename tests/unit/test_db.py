@@ -1,4 +1,5 @@
-"""The database layer: background WAL checkpoints (SQLite) and how JSON columns are read."""
+"""The database layer: background WAL checkpoints (SQLite), how JSON columns are read, and rows
+inserted together (``insert_rows``, on the test database: SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import time
 import uuid
 
 import anyio
-from sqlalchemy import text
+import pytest
+from sqlalchemy import JSON, Column, ForeignKey, Integer, MetaData, Table, Uuid, func, select, text
+from sqlalchemy.exc import IntegrityError
 
-from remit.core.db import SQLITE_BACKSTOP_CHECKPOINT_PAGES, Database
+from remit.core.db import SQLITE_BACKSTOP_CHECKPOINT_PAGES, Database, insert_rows
 
 
 def _write(session, n: int) -> None:
@@ -67,3 +70,28 @@ def test_json_columns_read_what_json_wrote():
     assert json_loads(memoryview(json.dumps(document).encode())) == document
     assert math.isnan(json_loads('{"x": NaN}')["x"])
     assert json_loads(b'{"a": {"b": [1, 2]}}') == {"a": {"b": [1, 2]}}
+
+
+def test_insert_rows_writes_every_row_or_none(db):
+    """Rows of several tables in one call (one statement on PostgreSQL): all land, with their typed
+    values; a row that breaks a constraint fails the call and leaves none of its rows."""
+    metadata = MetaData()
+    parent = Table("t_insert_rows_parent", metadata, Column("id", Uuid, primary_key=True), Column("doc", JSON))
+    child = Table("t_insert_rows_child", metadata, Column("id", Uuid, primary_key=True),
+                  Column("parent_id", ForeignKey(parent.c.id)), Column("n", Integer))
+    with db.engine.connect() as conn, conn.begin() as outer:  # rolled back: the tables never exist outside
+        metadata.create_all(conn)
+        first = uuid.uuid4()
+        insert_rows(conn, [(parent, {"id": first, "doc": {"a": [1, 2]}}),
+                           (child, {"id": uuid.uuid4(), "parent_id": first, "n": 7})])
+        assert conn.execute(select(parent.c.doc)).all() == [({"a": [1, 2]},)]
+        assert conn.execute(select(child.c.parent_id, child.c.n)).all() == [(first, 7)]
+
+        savepoint = conn.begin_nested()
+        with pytest.raises(IntegrityError):
+            insert_rows(conn, [(parent, {"id": uuid.uuid4(), "doc": None}),
+                               (child, {"id": uuid.uuid4(), "parent_id": uuid.uuid4(), "n": 1})])
+        savepoint.rollback()
+        assert conn.execute(select(func.count()).select_from(parent)).scalar() == 1
+        assert conn.execute(select(func.count()).select_from(child)).scalar() == 1
+        outer.rollback()

@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from remit.core import clock, lifecycle
 from remit.core.context import RequestContext
-from remit.core.events import announce, record_change
+from remit.core.db import insert_rows
+from remit.core.events import announce, event_values, record_change
 from remit.core.lifecycle import Transition
 from remit.entities.models import settings_of
+from remit.events.models import Event
 from remit.payables.errors import PayableNotEditable, PayableNotFound
 from remit.payables.lifecycle import EDITABLE, TABLE, PayableStateEnum
 from remit.payables.models import Payable, PayableHistory
@@ -29,26 +31,30 @@ _INSERT_HISTORY = insert(PayableHistory.__table__)
 def record_history(
     session: Session, ctx: RequestContext, payable: Payable, event_type: str, event_data: dict[str, Any] | None = None
 ) -> uuid.UUID:
-    """A history row (a Core INSERT, now); rows of one request get strictly increasing timestamps."""
+    """A history row (a Core INSERT, now)."""
+    values = history_values(session, ctx, payable, event_type, event_data)
+    session.connection().execute(_INSERT_HISTORY, values)
+    return values["id"]
+
+
+def history_values(
+    session: Session, ctx: RequestContext, payable: Payable, event_type: str, event_data: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The columns of a history row; rows of one request get strictly increasing timestamps."""
     now = clock.now()
     last = session.info.get("payable_history_last")
     if last is not None and now <= last:
         now = last + timedelta(microseconds=1)
     session.info["payable_history_last"] = now
-    row_id = uuid.uuid4()
-    session.connection().execute(
-        _INSERT_HISTORY,
-        {
-            "id": row_id,
-            "entity_id": payable.entity_id,
-            "payable_id": payable.id,
-            "timestamp": now,
-            "event_type": event_type,
-            "event_data": event_data or {},
-            "entity_user_id": ctx.entity_user_id,
-        },
-    )
-    return row_id
+    return {
+        "id": uuid.uuid4(),
+        "entity_id": payable.entity_id,
+        "payable_id": payable.id,
+        "timestamp": now,
+        "event_type": event_type,
+        "event_data": event_data or {},
+        "entity_user_id": ctx.entity_user_id,
+    }
 
 
 def emit(session: Session, payable: Payable, event_type: str, object_type: str = OBJECT,
@@ -60,9 +66,15 @@ def emit(session: Session, payable: Payable, event_type: str, object_type: str =
 
 
 def on_status_change(session: Session, ctx: RequestContext, payable: Payable, row: Transition, old: str) -> None:
-    """The lifecycle engine's hook: history row, event row and the announcement, in this transaction."""
-    record_history(session, ctx, payable, "status_changed", {"old_status": old, "new_status": row.target})
-    emit(session, payable, row.event)
+    """The lifecycle engine's hook: history row and event row (one statement where the database
+    allows), and the announcement, in this transaction."""
+    insert_rows(session.connection(), [
+        (PayableHistory.__table__,
+         history_values(session, ctx, payable, "status_changed", {"old_status": old, "new_status": row.target})),
+        (Event.__table__,
+         event_values(session, entity_id=payable.entity_id, object_type=OBJECT, event_type=row.event,
+                      object_id=payable.id)),
+    ])
     announce(session, f"payable.{row.action}", ctx=ctx, payable=payable)
 
 
