@@ -35,7 +35,21 @@ from typing import Any, TypeVar
 
 import anyio
 import orjson
-from sqlalchemy import Connection, Engine, Insert, Table, bindparam, create_engine, event, insert
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Insert,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -127,11 +141,33 @@ def insert_rows(connection: Connection, rows: Sequence[tuple[Table, Mapping[str,
         for table, values in rows:
             connection.execute(insert(table), values)
         return
-    shape = tuple((table, tuple(values)) for table, values in rows)
-    connection.execute(
-        _chained_insert(shape),
-        {f"r{index}_{name}": value for index, (_, values) in enumerate(rows) for name, value in values.items()},
-    )
+    connection.execute(_chained_insert(_shape(rows)), _row_params(rows))
+
+
+def update_with_rows(
+    connection: Connection, update: Update, params: Mapping[str, Any], rows: Sequence[tuple[Table, Mapping[str, Any]]]
+) -> int:
+    """Run a conditional ``update`` and, only if it changed a row, insert ``rows`` (a status change
+    and its history and event rows); returns the UPDATE's row count.
+
+    PostgreSQL takes it as one statement: the UPDATE … RETURNING in a CTE, each insert selecting
+    its values from it, so nothing is inserted when the UPDATE matched nothing. Elsewhere: the
+    UPDATE, then ``insert_rows`` if it matched.
+    """
+    if connection.dialect.name != "postgresql" or not rows:
+        count = connection.execute(update, params).rowcount
+        if count and rows:
+            insert_rows(connection, rows)
+        return count
+    return connection.execute(_update_then_insert(update, _shape(rows)), {**params, **_row_params(rows)}).scalar_one()
+
+
+def _shape(rows: Sequence[tuple[Table, Mapping[str, Any]]]) -> tuple[tuple[Table, tuple[str, ...]], ...]:
+    return tuple((table, tuple(values)) for table, values in rows)
+
+
+def _row_params(rows: Sequence[tuple[Table, Mapping[str, Any]]]) -> dict[str, Any]:
+    return {f"r{index}_{name}": value for index, (_, values) in enumerate(rows) for name, value in values.items()}
 
 
 @cache
@@ -143,6 +179,24 @@ def _chained_insert(shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> Insert:
         return insert(table).values({name: bindparam(f"r{index}_{name}") for name in names})
 
     return row(len(shape) - 1).add_cte(*(row(index).cte(f"r{index}") for index in range(len(shape) - 1)))
+
+
+@cache
+def _update_then_insert(update: Update, shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> Select:
+    """``WITH changed AS (UPDATE … RETURNING 1), r0 AS (INSERT … SELECT … FROM changed), …
+    SELECT count(*) FROM changed``, built once per UPDATE and row shape."""
+    changed = update.returning(literal_column("1").label("one")).cte("changed")
+    inserts = [
+        insert(table)
+        .from_select(
+            names,
+            select(*(bindparam(f"r{index}_{name}", type_=table.c[name].type) for name in names)).select_from(changed),
+            include_defaults=False,  # the caller gives every column it writes
+        )
+        .cte(f"r{index}")
+        for index, (table, names) in enumerate(shape)
+    ]
+    return select(func.count()).select_from(changed).add_cte(*inserts)
 
 
 class Database:

@@ -5,16 +5,18 @@ event it emits, and guards — and every status change goes through ``apply``:
 
 1. look up (action, current status); no row → the domain's conflict error (409);
 2. check the permission and run the guards (pure functions over the loaded document);
-3. write the new status with a conditional UPDATE on (id, entity_id, status); rowcount 0 means a
-   concurrent request won: a re-read tells "gone" (404) from "moved on" (409);
-4. call the domain's ``on_change`` in the same transaction (history row + event row).
+3. write the new status with a conditional UPDATE on (id, entity_id, status), and with it the rows
+   the domain's ``records`` gives (history row + event row): one statement on PostgreSQL
+   (``db.update_with_rows``); rowcount 0 means a concurrent request won, nothing was inserted, and
+   a re-read tells "gone" (404) from "moved on" (409);
+4. call the domain's ``on_change`` in the same transaction (announcements to other domains).
 
 No other code assigns ``status``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -25,6 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from remit.core import clock
 from remit.core.context import RequestContext
+from remit.core.db import update_with_rows
 from remit.core.errors import Conflict, NotFound
 
 Guard = Callable[[Any, RequestContext, Mapping[str, Any]], None]
@@ -81,6 +84,7 @@ class TransitionTable:
 
 
 OnChange = Callable[[Session, RequestContext, Any, Transition, str], None]
+Records = Callable[[Session, RequestContext, Any, Transition, str], Sequence[tuple[Table, Mapping[str, Any]]]]
 
 
 def apply(
@@ -91,12 +95,16 @@ def apply(
     action: str,
     *,
     on_change: OnChange,
+    records: Records | None = None,
     owner_id: Any = None,
     values: Mapping[str, Any] | None = None,
     params: Mapping[str, Any] | None = None,
     not_found: Callable[[], NotFound] = NotFound,
 ) -> Transition:
-    """Move ``obj`` by ``action``; ``values`` are extra columns written in the same UPDATE."""
+    """Move ``obj`` by ``action``; ``values`` are extra columns written in the same UPDATE.
+
+    ``records(session, ctx, obj, row, old_status)``: rows to insert if, and only if, the status changes.
+    """
     permission = table.permission(action)
     if permission is not None:  # "you may not" before "not now"
         ctx.check(table.object_type, permission, owner_id=owner_id)
@@ -109,12 +117,14 @@ def apply(
     model = type(obj)
     old_status = obj.status
     changes = {"status": row.target, "updated_at": clock.now(), **(values or {})}
-    result = session.connection().execute(
+    count = update_with_rows(
+        session.connection(),
         _conditional_update(model.__table__, tuple(changes)),
         {**{f"v_{name}": value for name, value in changes.items()},
          "_id": obj.id, "_entity_id": obj.entity_id, "_status": old_status},
+        records(session, ctx, obj, row, old_status) if records is not None else (),
     )
-    if result.rowcount != 1:
+    if count != 1:
         current = session.execute(
             select(model.status).where(model.id == obj.id, model.entity_id == obj.entity_id)
         ).scalar()

@@ -1,5 +1,5 @@
 """The database layer: background WAL checkpoints (SQLite), how JSON columns are read, and rows
-inserted together (``insert_rows``, on the test database: SQLite or PostgreSQL)."""
+inserted together (``insert_rows``, ``update_with_rows``, on the test database: SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,24 @@ import uuid
 
 import anyio
 import pytest
-from sqlalchemy import JSON, Column, ForeignKey, Integer, MetaData, Table, Uuid, func, select, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    bindparam,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
-from remit.core.db import SQLITE_BACKSTOP_CHECKPOINT_PAGES, Database, insert_rows
+from remit.core.db import SQLITE_BACKSTOP_CHECKPOINT_PAGES, Database, insert_rows, update_with_rows
 
 
 def _write(session, n: int) -> None:
@@ -94,4 +108,30 @@ def test_insert_rows_writes_every_row_or_none(db):
         savepoint.rollback()
         assert conn.execute(select(func.count()).select_from(parent)).scalar() == 1
         assert conn.execute(select(func.count()).select_from(child)).scalar() == 1
+        outer.rollback()
+
+
+def test_update_with_rows_inserts_only_when_the_update_matched(db):
+    """A conditional UPDATE and the rows that go with it (one statement on PostgreSQL): a match
+    writes the change and every row; no match writes nothing and reports 0."""
+    metadata = MetaData()
+    thing = Table("t_update_rows_thing", metadata, Column("id", Uuid, primary_key=True), Column("status", String(16)))
+    log = Table("t_update_rows_log", metadata, Column("id", Uuid, primary_key=True),
+                Column("thing_id", ForeignKey(thing.c.id)), Column("data", JSON))
+    move = (update(thing).where(thing.c.id == bindparam("_id"), thing.c.status == bindparam("_status"))
+            .values(status=bindparam("v_status")))
+    with db.engine.connect() as conn, conn.begin() as outer:
+        metadata.create_all(conn)
+        thing_id = uuid.uuid4()
+        conn.execute(thing.insert(), {"id": thing_id, "status": "new"})
+
+        def step(source: str, target: str) -> int:
+            rows = [(log, {"id": uuid.uuid4(), "thing_id": thing_id, "data": {"to": target}}),
+                    (log, {"id": uuid.uuid4(), "thing_id": thing_id, "data": None})]
+            return update_with_rows(conn, move, {"_id": thing_id, "_status": source, "v_status": target}, rows)
+
+        assert step("new", "done") == 1
+        assert step("new", "again") == 0  # the status moved on: no change, no rows
+        assert conn.execute(select(thing.c.status)).scalar_one() == "done"
+        assert sorted(conn.execute(select(log.c.data)).scalars(), key=str) == [None, {"to": "done"}]
         outer.rollback()

@@ -6,12 +6,11 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from remit.core import clock, lifecycle
 from remit.core.context import RequestContext
-from remit.core.db import insert_rows
 from remit.core.events import announce, event_values, record_change
 from remit.core.lifecycle import Transition
 from remit.entities.models import settings_of
@@ -65,16 +64,21 @@ def emit(session: Session, payable: Payable, event_type: str, object_type: str =
     )
 
 
-def on_status_change(session: Session, ctx: RequestContext, payable: Payable, row: Transition, old: str) -> None:
-    """The lifecycle engine's hook: history row and event row (one statement where the database
-    allows), and the announcement, in this transaction."""
-    insert_rows(session.connection(), [
+def status_records(session: Session, ctx: RequestContext, payable: Payable, row: Transition,
+                   old: str) -> list[tuple[Table, dict[str, Any]]]:
+    """The lifecycle engine's rows of a status change: its history row and its event row, written
+    with the status (one statement on PostgreSQL)."""
+    return [
         (PayableHistory.__table__,
          history_values(session, ctx, payable, "status_changed", {"old_status": old, "new_status": row.target})),
         (Event.__table__,
          event_values(session, entity_id=payable.entity_id, object_type=OBJECT, event_type=row.event,
                       object_id=payable.id)),
-    ])
+    ]
+
+
+def on_status_change(session: Session, ctx: RequestContext, payable: Payable, row: Transition, old: str) -> None:
+    """The lifecycle engine's hook after a status change: the announcement, in this transaction."""
     announce(session, f"payable.{row.action}", ctx=ctx, payable=payable)
 
 
@@ -83,6 +87,7 @@ def move(session: Session, ctx: RequestContext, payable: Payable, action: str, *
     return lifecycle.apply(
         session, ctx, TABLE, payable, action,
         on_change=on_status_change,
+        records=status_records,
         owner_id=payable.was_created_by_user_id,
         values=values,
         params=params,
