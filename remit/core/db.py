@@ -57,6 +57,13 @@ T = TypeVar("T")
 log = logging.getLogger("remit.db")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Units of work in flight per process. One process runs Python on one core at a time (the GIL):
+# enough threads to keep it busy while others wait on the database, and no more — each extra
+# thread contends for the GIL and lengthens the latency tail. Measured on a local PostgreSQL: 6
+# gave the shortest tail at the best throughput (3 fell short of the throughput, 8 and the old 40
+# had longer tails; docs/performance.md). A database farther away (more waiting per unit of work)
+# wants more: ``REMIT_DB_THREADS``.
+DEFAULT_THREADS = 6
 # With the background checkpointer, SQLite checkpoints inside a commit only past this many WAL
 # pages (~40 MB; its default is 1,000): if the thread falls behind, not on every ~100th write.
 SQLITE_BACKSTOP_CHECKPOINT_PAGES = 10_000
@@ -200,7 +207,8 @@ def _update_then_insert(update: Update, shape: tuple[tuple[Table, tuple[str, ...
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 20, checkpoint_interval: float = 0.5, threads: int = 0):
+    def __init__(self, url: str, *, pool_size: int = 20, checkpoint_interval: float = 0.5,
+                 threads: int = DEFAULT_THREADS):
         """``checkpoint_interval``: seconds between background WAL checkpoints (SQLite files; 0 = SQLite checkpoints
         inside commits, as it does by default). The thread starts with the first request (``run``).
         ``threads``: how many units of work run at once (0: as many as the pool has connections)."""
