@@ -16,10 +16,13 @@ What it does, in one run:
 3. runs ``wrk --latency`` pinned to CPU 1 (``taskset -c 1``) against remit, with a Lua script
    setting ``authorization`` and ``x-monite-version``; a short warm-up run comes first;
 4. stops remit, starts ``bench/bare_app.py`` (a bare Starlette route returning the same
-   JSON body) and ``bench/bare_fastapi_app.py`` (the same on FastAPI; ``--no-fastapi`` skips
-   it) with the same uvicorn options, pinned to CPU 0, and measures them the same way;
-5. prints req/s, p50 and p99, the server CPU time per request (``/proc/<pid>/stat``) and the
-   ratio remit / bare Starlette (target >= 0.5). ``--rounds N`` repeats 1-4 and reports medians.
+   JSON body), ``bench/bare_fastapi_app.py`` (the same on FastAPI; ``--no-fastapi`` skips
+   it) and ``bench/bare_me_sql_app.py`` (a bare Starlette route that checks the same token
+   and runs remit's context SELECT on the same database, then dumps the row) with the same
+   uvicorn options, pinned to CPU 0, and measures them the same way;
+5. prints req/s, p50 and p99, the server CPU time per request (``/proc/<pid>/stat``), the
+   ratio remit / bare Starlette (target >= 0.5) and the ratios to the other two baselines.
+   ``--rounds N`` repeats 1-4 and reports medians.
 
 ``--profile out.json`` additionally records remit with ``py-spy record --gil`` during its
 measured run (speedscope format; ``--profile out.svg`` gives a flame graph; summarise with
@@ -213,19 +216,22 @@ def main() -> None:
     else:
         database_url = f"sqlite:///{tmp / 'remit.db'}"
 
-    client_id, client_secret = str(uuid.uuid4()), uuid.uuid4().hex
+    client_id, client_secret, secret_key = str(uuid.uuid4()), uuid.uuid4().hex, uuid.uuid4().hex
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("REMIT_")}
     remit_env = {
         **base_env,
         "REMIT_DATABASE_URL": database_url,
         "REMIT_CLIENT_ID": client_id,
         "REMIT_CLIENT_SECRET": client_secret,
+        "REMIT_SECRET_KEY": secret_key,  # bare_me_sql_app verifies the same tokens
         "REMIT_RATE_LIMIT": args.rate_limit,
         "REMIT_LOG_LEVEL": "warning",
     }
     lua = tmp / "headers.lua"
     body_file = tmp / "me.json"
     baselines = [("bare starlette", "bare_app")] + ([] if args.no_fastapi else [("bare fastapi", "bare_fastapi_app")])
+    baselines.append(("starlette + SQL", "bare_me_sql_app"))
+    base_env = {**base_env, "BENCH_DATABASE_URL": database_url, "BENCH_SECRET_KEY": secret_key}
     remit_results: list[Result] = []
     bare_results: dict[str, list[Result]] = {label: [] for label, _ in baselines}
     load_before = os.getloadavg()
@@ -307,6 +313,8 @@ def main() -> None:
     if "bare fastapi" in bares:
         print(f"ratio remit / bare fastapi:   {remit.rps / bares['bare fastapi'].rps:.3f}x")
         print(f"ratio bare fastapi / bare starlette: {bares['bare fastapi'].rps / bare.rps:.3f}x")
+    print(f"ratio remit / starlette + SQL (same token check and context SELECT, plain dump): "
+          f"{remit.rps / bares['starlette + SQL'].rps:.3f}x")
     if load_before[0] > 0.5:
         print("NOTE: the machine was not idle when the run started; other processes share the CPUs.")
     if remit.errors or any(r.errors for r in bares.values()):
