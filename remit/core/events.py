@@ -24,20 +24,13 @@ from remit.events.models import Event
 _INSERT_EVENT = insert(Event.__table__)
 
 
-def record_change(
-    session: Session,
-    *,
-    entity_id: uuid.UUID,
-    object_type: str,
-    event_type: str,
-    object_id: uuid.UUID,
-    description: str | None = None,
-) -> uuid.UUID:
-    """Insert the event row now (a Core INSERT, no unit-of-work flush); returns its id."""
-    values = event_values(
-        session, entity_id=entity_id, object_type=object_type, event_type=event_type, object_id=object_id,
-        description=description,
-    )
+def record_change(session: Session, **fields: Any) -> uuid.UUID:
+    """Insert the event row now (a Core INSERT, no unit-of-work flush); returns its id.
+
+    ``fields``: the keyword arguments of ``event_values`` (entity, object type and id, event type,
+    optional description).
+    """
+    values = event_values(session, **fields)
     session.connection().execute(_INSERT_EVENT, values)
     return values["id"]
 
