@@ -144,11 +144,12 @@ def insert_rows(connection: Connection, rows: Sequence[tuple[Table, Mapping[str,
     round trip instead of one per row; foreign keys are checked at the end of that statement.
     SQLite has no INSERT inside WITH, and no round trips to save: one statement per row there.
     """
+    shape = _shape(rows)
     if connection.dialect.name != "postgresql" or len(rows) == 1:
         for table, values in rows:
             connection.execute(insert(table), values)
         return
-    connection.execute(_chained_insert(_shape(rows)), _row_params(rows))
+    connection.execute(_chained_insert(shape), _row_params(rows))
 
 
 def update_with_rows(
@@ -161,16 +162,30 @@ def update_with_rows(
     its values from it, so nothing is inserted when the UPDATE matched nothing. Elsewhere: the
     UPDATE, then ``insert_rows`` if it matched.
     """
+    shape = _shape(rows)
     if connection.dialect.name != "postgresql" or not rows:
         count = connection.execute(update, params).rowcount
         if count and rows:
             insert_rows(connection, rows)
         return count
-    return connection.execute(_update_then_insert(update, _shape(rows)), {**params, **_row_params(rows)}).scalar_one()
+    return connection.execute(_update_then_insert(update, shape), {**params, **_row_params(rows)}).scalar_one()
 
 
 def _shape(rows: Sequence[tuple[Table, Mapping[str, Any]]]) -> tuple[tuple[Table, tuple[str, ...]], ...]:
-    return tuple((table, tuple(values)) for table, values in rows)
+    shape = tuple((table, tuple(values)) for table, values in rows)
+    _check_defaults(shape)
+    return shape
+
+
+@cache
+def _check_defaults(shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> None:
+    """Rows inserted inside one statement must give every column that has a Python-side default:
+    SQLAlchemy fills those for a plain INSERT (SQLite's path) but not inside ``WITH``, and the two
+    databases must store the same row. Checked on every database, once per shape."""
+    for table, names in shape:
+        missing = sorted(column.key for column in table.c if column.default is not None and column.key not in names)
+        if missing:
+            raise ValueError(f"rows for {table.name} must give {', '.join(missing)}")
 
 
 def _row_params(rows: Sequence[tuple[Table, Mapping[str, Any]]]) -> dict[str, Any]:
@@ -198,7 +213,7 @@ def _update_then_insert(update: Update, shape: tuple[tuple[Table, tuple[str, ...
         .from_select(
             names,
             select(*(bindparam(f"r{index}_{name}", type_=table.c[name].type) for name in names)).select_from(changed),
-            include_defaults=False,  # the caller gives every column it writes
+            include_defaults=False,  # the caller gives them (_check_defaults)
         )
         .cte(f"r{index}")
         for index, (table, names) in enumerate(shape)

@@ -101,6 +101,11 @@ def test_insert_rows_writes_every_row_or_none(db):
         assert conn.execute(select(parent.c.doc)).all() == [({"a": [1, 2]},)]
         assert conn.execute(select(child.c.parent_id, child.c.n)).all() == [(first, 7)]
 
+        defaulted = Table("t_insert_rows_defaulted", metadata, Column("id", Uuid, primary_key=True),
+                          Column("n", Integer, default=5))
+        with pytest.raises(ValueError, match="must give n"):  # on both databases, before any SQL
+            insert_rows(conn, [(defaulted, {"id": uuid.uuid4()}), (parent, {"id": uuid.uuid4(), "doc": None})])
+
         savepoint = conn.begin_nested()
         with pytest.raises(IntegrityError):
             insert_rows(conn, [(parent, {"id": uuid.uuid4(), "doc": None}),
