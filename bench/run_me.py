@@ -50,11 +50,14 @@ from pathlib import Path
 import httpx
 from common import (  # bench/ is on sys.path when run as a script
     _ms,
+    add_server_options,
     cpu_seconds,
     create_pg_database,
     drop_pg_database,
     free_port,
     py_spy,
+    settings,
+    start_remit,
     stop,
     uvicorn_choices,
     wait_ready,
@@ -204,7 +207,7 @@ def main() -> None:
                         help='REMIT_RATE_LIMIT for remit (default: %(default)s, i.e. on but never throttling)')
     parser.add_argument("--no-fastapi", action="store_true", help="skip the bare FastAPI reference")
     parser.add_argument("--profile", metavar="FILE", help="record remit with py-spy during its measured runs")
-    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    add_server_options(parser)
     args = parser.parse_args()
     require_tools(args.profile)
 
@@ -226,6 +229,7 @@ def main() -> None:
         "REMIT_SECRET_KEY": secret_key,  # bare_me_sql_app verifies the same tokens
         "REMIT_RATE_LIMIT": args.rate_limit,
         "REMIT_LOG_LEVEL": "warning",
+        **settings(args.setting),
     }
     lua = tmp / "headers.lua"
     body_file = tmp / "me.json"
@@ -240,12 +244,7 @@ def main() -> None:
             # remit, exactly as an operator runs it (uvicorn's "auto" loop/http = the same choices as below).
             port = free_port()
             log = tmp / "remit.log"
-            with log.open("ab") as out:
-                proc = subprocess.Popen(
-                    ["taskset", "-c", SERVER_CPU, sys.executable, "-m", "remit.cli.main", "serve",
-                     "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-access-log"],
-                    cwd=tmp, env=remit_env, stdout=out, stderr=subprocess.STDOUT,
-                )
+            proc = start_remit(port, remit_env, log, tmp, args.experiment)
             try:
                 wait_ready(proc, port, log)
                 if round_no == 0:
@@ -323,7 +322,7 @@ def main() -> None:
         Path(args.json).write_text(json.dumps({
             "date": str(dt.date.today()), "database": backend, "rate_limit": args.rate_limit,
             "duration": args.duration, "connections": args.connections, "threads": args.threads,
-            "rounds": args.rounds, "ratio": ratio, "load_before": load_before, "load_after": load_after,
+            "rounds": args.rounds, "experiments": args.experiment, "settings": args.setting, "ratio": ratio, "load_before": load_before, "load_after": load_after,
             "results": [r.__dict__ for r in (*bares.values(), remit)],
             "all_rounds": {"remit": [r.__dict__ for r in remit_results],
                            **{label: [r.__dict__ for r in results] for label, results in bare_results.items()}},
