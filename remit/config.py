@@ -7,8 +7,6 @@ from functools import lru_cache
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from remit.core.db import DEFAULT_THREADS
-
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REMIT_", extra="ignore")
@@ -24,8 +22,9 @@ class Settings(BaseSettings):
     client_id: str = ""
     client_secret: str = ""
     db_pool_size: int = Field(default=20, ge=1)
-    # Threads that run units of work at once (0: one per pooled connection, 2 × db_pool_size).
-    db_threads: int = Field(default=DEFAULT_THREADS, ge=0)
+    # Threads that run units of work at once (unset: 2 on SQLite, 6 on PostgreSQL — core.db;
+    # 0: one per pooled connection, 2 × db_pool_size).
+    db_threads: int | None = Field(default=None, ge=0)
     # SQLite: seconds between WAL checkpoints in a background thread; 0 = inside commits (SQLite's default).
     sqlite_checkpoint_interval: float = Field(default=0.5, ge=0)
     # Base of the download URLs remit hands out for stored files.

@@ -57,13 +57,16 @@ T = TypeVar("T")
 log = logging.getLogger("remit.db")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-# Units of work in flight per process. One process runs Python on one core at a time (the GIL):
-# enough threads to keep it busy while others wait on the database, and no more — each extra
-# thread contends for the GIL and lengthens the latency tail. Measured on a local PostgreSQL: 6
-# gave the shortest tail at the best throughput (3 fell short of the throughput, 8 and the old 40
-# had longer tails; docs/performance.md). A database farther away (more waiting per unit of work)
-# wants more: ``REMIT_DB_THREADS``.
-DEFAULT_THREADS = 6
+# Units of work in flight per process, by default. One process runs Python on one core at a time
+# (the GIL): enough threads to keep it busy while others wait on the database, and no more — each
+# extra thread contends for the GIL and lengthens the latency tail (docs/performance.md, fourth
+# pass). PostgreSQL: a unit of work waits on a few round trips; 6 gave the shortest tail at the best
+# throughput on a local server (3 fell short of the throughput, 8 and 40 had longer tails). SQLite
+# works in-process and writes one at a time anyway: 2 (a long read does not hold up the others)
+# halved the list's p99 against 6 and served /me 5 % faster. A database farther away (more waiting
+# per unit of work) wants more: ``REMIT_DB_THREADS``.
+SERVER_THREADS = 6
+SQLITE_THREADS = 2
 # With the background checkpointer, SQLite checkpoints inside a commit only past this many WAL
 # pages (~40 MB; its default is 1,000): if the thread falls behind, not on every ~100th write.
 SQLITE_BACKSTOP_CHECKPOINT_PAGES = 10_000
@@ -223,10 +226,11 @@ def _update_then_insert(update: Update, shape: tuple[tuple[Table, tuple[str, ...
 
 class Database:
     def __init__(self, url: str, *, pool_size: int = 20, checkpoint_interval: float = 0.5,
-                 threads: int = DEFAULT_THREADS):
+                 threads: int | None = None):
         """``checkpoint_interval``: seconds between background WAL checkpoints (SQLite files; 0 = SQLite checkpoints
         inside commits, as it does by default). The thread starts with the first request (``run``).
-        ``threads``: how many units of work run at once (0: as many as the pool has connections)."""
+        ``threads``: how many units of work run at once (None: ``SQLITE_THREADS`` or ``SERVER_THREADS``;
+        0: as many as the pool has connections)."""
         parsed = make_url(normalise_url(url))
         path = parsed.database or ""
         on_disk = parsed.get_backend_name() == "sqlite" and path not in ("", ":memory:") and not path.startswith("file:")
@@ -241,7 +245,10 @@ class Database:
         self._write_lock = threading.Lock()
         self._sqlite_writer: anyio.CapacityLimiter | None = None
         # By default as many threads as the pool has connections (pool_size + max_overflow).
-        self._executor = ThreadPoolExecutor(max_workers=threads or 2 * pool_size, thread_name_prefix="remit-db")
+        if threads is None:
+            threads = SQLITE_THREADS if self.is_sqlite else SERVER_THREADS
+        self.threads = threads or 2 * pool_size
+        self._executor = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="remit-db")
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:

@@ -25,7 +25,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from remit.core.db import SQLITE_BACKSTOP_CHECKPOINT_PAGES, Database, insert_rows, update_with_rows
+from remit.core.db import (
+    SERVER_THREADS,
+    SQLITE_BACKSTOP_CHECKPOINT_PAGES,
+    SQLITE_THREADS,
+    Database,
+    insert_rows,
+    update_with_rows,
+)
 
 
 def _write(session, n: int) -> None:
@@ -66,6 +73,21 @@ def test_interval_zero_leaves_checkpoints_to_sqlite(tmp_path):
         assert db._checkpointer is None
         with db.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000  # SQLite's default
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize(("url", "threads", "expected"), [
+    ("sqlite:///{tmp}/t.db", None, SQLITE_THREADS),
+    ("postgresql://nobody@127.0.0.1:1/none", None, SERVER_THREADS),  # no connection is made
+    ("sqlite:///{tmp}/t.db", 0, 8),  # one per pooled connection: pool 4 + overflow 4
+    ("sqlite:///{tmp}/t.db", 3, 3),
+])
+def test_thread_pool_size_by_database(tmp_path, url, threads, expected):
+    db = Database(url.format(tmp=tmp_path), pool_size=4, checkpoint_interval=0, threads=threads)
+    try:
+        assert db.threads == expected
+        assert db._executor._max_workers == expected
     finally:
         db.dispose()
 
