@@ -64,7 +64,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # throughput on a local server (3 fell short of the throughput, 8 and 40 had longer tails). SQLite
 # works in-process and writes one at a time anyway: 2 (a long read does not hold up the others)
 # halved the list's p99 against 6 and served /me 5 % faster. A database farther away (more waiting
-# per unit of work) wants more: ``REMIT_DB_THREADS``.
+# per unit of work), or a mix with long requests (short ones queue behind them), wants more:
+# ``REMIT_DB_THREADS``.
 SERVER_THREADS = 6
 SQLITE_THREADS = 2
 # With the background checkpointer, SQLite checkpoints inside a commit only past this many WAL
