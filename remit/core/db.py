@@ -6,7 +6,8 @@ calls the service, commits on success and rolls back on any exception. Running t
 of work in one thread hop keeps the hot path short (no hop per dependency).
 
 SQLite: WAL journal, foreign keys on, a busy timeout, and writers serialised. Within a process
-a lock orders write transactions (so they queue instead of failing with "database is locked"),
+requests' write transactions run on one writer thread of their own, and a lock orders every
+write transaction (so they queue instead of failing with "database is locked"),
 and ``BEGIN IMMEDIATE`` takes SQLite's write lock at the start of the transaction, so a
 transaction never has to upgrade a read lock (the case the busy handler cannot resolve);
 across processes the busy timeout makes writers wait their turn.
@@ -33,7 +34,6 @@ from contextlib import contextmanager
 from functools import cache, partial
 from typing import Any, TypeVar
 
-import anyio
 import orjson
 from sqlalchemy import (
     Connection,
@@ -61,13 +61,13 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # (the GIL): enough threads to keep it busy while others wait on the database, and no more — each
 # extra thread contends for the GIL and lengthens the latency tail (docs/performance.md, fourth
 # pass). PostgreSQL: a unit of work waits on a few round trips; 6 gave the shortest tail at the best
-# throughput on a local server (3 fell short of the throughput, 8 and 40 had longer tails). SQLite
-# works in-process and writes one at a time anyway: 2 (a long read does not hold up the others)
-# halved the list's p99 against 6 and served /me 5 % faster. A database farther away (more waiting
-# per unit of work), or a mix with long requests (short ones queue behind them), wants more:
-# ``REMIT_DB_THREADS``.
+# throughput on a local server (3 fell short of the throughput, 8 and 40 had longer tails).
+# SQLite: writes have a thread of their own (they run one at a time anyway, and no read can hold
+# them up); reads get 4 — the list's p99 was 91 ms with 6, 69 with 4 and 48 with 2, but a report
+# over a million payables takes seconds, and with 4 it takes four of them at once to make other
+# reads wait. A database farther away, or more long requests, want more: ``REMIT_DB_THREADS``.
 SERVER_THREADS = 6
-SQLITE_THREADS = 2
+SQLITE_THREADS = 4
 # With the background checkpointer, SQLite checkpoints inside a commit only past this many WAL
 # pages (~40 MB; its default is 1,000): if the thread falls behind, not on every ~100th write.
 SQLITE_BACKSTOP_CHECKPOINT_PAGES = 10_000
@@ -231,7 +231,7 @@ class Database:
         """``checkpoint_interval``: seconds between background WAL checkpoints (SQLite files; 0 = SQLite checkpoints
         inside commits, as it does by default). The thread starts with the first request (``run``).
         ``threads``: how many units of work run at once (None: ``SQLITE_THREADS`` or ``SERVER_THREADS``;
-        0: as many as the pool has connections)."""
+        0: as many as the pool has connections); on SQLite, the reads, next to the one writer thread."""
         parsed = make_url(normalise_url(url))
         path = parsed.database or ""
         on_disk = parsed.get_backend_name() == "sqlite" and path not in ("", ":memory:") and not path.startswith("file:")
@@ -244,12 +244,15 @@ class Database:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write_lock = threading.Lock()
-        self._sqlite_writer: anyio.CapacityLimiter | None = None
         # By default as many threads as the pool has connections (pool_size + max_overflow).
         if threads is None:
             threads = SQLITE_THREADS if self.is_sqlite else SERVER_THREADS
         self.threads = threads or 2 * pool_size
         self._executor = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="remit-db")
+        # SQLite writes are serialised anyway: one thread of their own, queued in order, never
+        # behind a long read, and no thread parked per request on the write lock.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="remit-db-writer") if self.is_sqlite else None
+        self._checkpoints_started = False
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
@@ -277,19 +280,17 @@ class Database:
 
         The thread comes from the database's own executor (``loop.run_in_executor``, ~30 µs
         cheaper per request than ``anyio.to_thread``), with the caller's context variables.
-        SQLite writes go through one thread at a time: they are serialised anyway, and queueing
-        them on the event loop is cheaper than parking a thread per request on the write lock.
-        If the awaiting request is cancelled, the unit of work still runs to its commit or
-        rollback in its thread (the write lock, not the queue, keeps SQLite writes apart).
+        SQLite writes go to the writer thread, in the order they come. If the awaiting request is
+        cancelled before its unit of work starts, it never starts; once started, it runs to its
+        commit or rollback (the write lock, not the queue, keeps SQLite writes apart).
         """
         call = partial(contextvars.copy_context().run, self._run, fn, args, kwargs, write)
-        if write and self.is_sqlite:
-            if self._sqlite_writer is None:
-                self._sqlite_writer = anyio.CapacityLimiter(1)
+        if write and self._writer is not None:
+            if not self._checkpoints_started:
+                self._checkpoints_started = True
                 if self._checkpointer is not None:
                     self._checkpointer.start()
-            async with self._sqlite_writer:
-                return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+            return await asyncio.get_running_loop().run_in_executor(self._writer, call)
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
     def _run(self, fn: Callable[..., T], args: tuple, kwargs: dict, write: bool) -> T:
@@ -300,6 +301,8 @@ class Database:
         if self._checkpointer is not None:
             self._checkpointer.stop()
         self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._writer is not None:
+            self._writer.shutdown(wait=True, cancel_futures=True)
         self.engine.dispose()
 
 

@@ -80,7 +80,7 @@ def test_interval_zero_leaves_checkpoints_to_sqlite(tmp_path):
 @pytest.mark.parametrize(("url", "threads", "expected"), [
     ("sqlite:///{tmp}/t.db", None, SQLITE_THREADS),
     ("postgresql://nobody@127.0.0.1:1/none", None, SERVER_THREADS),  # no connection is made
-    ("sqlite:///{tmp}/t.db", 0, 8),  # one per pooled connection: pool 4 + overflow 4
+    ("sqlite:///{tmp}/t.db", 0, 8),  # reads: one per pooled connection, pool 4 + overflow 4
     ("sqlite:///{tmp}/t.db", 3, 3),
 ])
 def test_thread_pool_size_by_database(tmp_path, url, threads, expected):
@@ -88,6 +88,34 @@ def test_thread_pool_size_by_database(tmp_path, url, threads, expected):
     try:
         assert db.threads == expected
         assert db._executor._max_workers == expected
+    finally:
+        db.dispose()
+
+
+def test_sqlite_writes_do_not_wait_behind_long_reads(tmp_path):
+    """Writes have a thread of their own: with every read thread busy, a write still runs."""
+    db = Database(f"sqlite:///{tmp_path / 'w.db'}", pool_size=4, checkpoint_interval=0, threads=1)
+    finished: list[str] = []
+
+    def long_read(session) -> None:
+        session.execute(text("SELECT 1")).all()
+        time.sleep(1.0)
+        finished.append("read")
+
+    def write(session) -> None:
+        _write(session, 1)
+        finished.append("write")
+
+    async def both() -> None:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(lambda: db.run(long_read, write=False))
+            await anyio.sleep(0.1)  # the read holds the only read thread
+            await db.run(write)
+            assert finished == ["write"]
+
+    try:
+        anyio.run(both)
+        assert finished == ["write", "read"]
     finally:
         db.dispose()
 
