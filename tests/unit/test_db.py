@@ -120,6 +120,38 @@ def test_sqlite_writes_do_not_wait_behind_long_reads(tmp_path):
         db.dispose()
 
 
+def test_a_transaction_commits_whole_or_leaves_nothing(db):
+    """``Database.transaction`` on the test database: success commits; an exception, or a flush
+    that fails, leaves none of the transaction's rows (Core and ORM alike)."""
+    from remit.core import clock
+    from remit.events.models import Event
+
+    entity_id = uuid.uuid4()
+
+    def event(event_id: uuid.UUID) -> Event:
+        return Event(id=event_id, entity_id=entity_id, object_type="thing", action="thing.created",
+                     object_id=uuid.uuid4(), description="test", api_version="2024-05-25", created_at=clock.now())
+
+    def ids() -> set[uuid.UUID]:
+        with db.transaction(write=False) as session:
+            return set(session.scalars(select(Event.id).where(Event.entity_id == entity_id)))
+
+    kept, lost_core, lost_orm = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    with db.transaction() as session:
+        session.add(event(kept))
+
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        session.add(event(lost_orm))
+        session.flush()
+        raise RuntimeError("after the flush")
+
+    with pytest.raises(IntegrityError), db.transaction() as session:
+        session.connection().execute(Event.__table__.insert(), [{
+            column.key: getattr(event(lost_core), column.key) for column in Event.__table__.c}])
+        session.add(event(kept))  # the same id again: the flush at the end fails
+    assert ids() == {kept}
+
+
 def test_json_columns_read_what_json_wrote():
     """orjson reads JSON columns; what it refuses but ``json`` writes (huge integers, NaN) still reads."""
     import json
