@@ -243,7 +243,7 @@ class Database:
         )
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._write_lock = threading.Lock()
-        # By default as many threads as the pool has connections (pool_size + max_overflow).
+        # Default: SQLITE_THREADS / SERVER_THREADS (above); 0: one per pooled connection (pool_size + max_overflow).
         if threads is None:
             threads = SQLITE_THREADS if self.is_sqlite else SERVER_THREADS
         self.threads = threads or 2 * pool_size

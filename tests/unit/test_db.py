@@ -152,6 +152,35 @@ def test_a_transaction_commits_whole_or_leaves_nothing(db):
     assert ids() == {kept}
 
 
+def test_sqlite_write_transactions_take_the_write_lock_at_begin(tmp_path):
+    """A write transaction holds SQLite's write lock from its BEGIN (``BEGIN IMMEDIATE``), before
+    any statement, so it never has to upgrade a read lock; a read transaction does not take it."""
+    import sqlite3
+
+    path = tmp_path / "l.db"
+    db = Database(f"sqlite:///{path}", pool_size=2, checkpoint_interval=0)
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+
+    def other_can_write() -> bool:
+        try:
+            other.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            assert "locked" in str(error)
+            return False
+        other.execute("ROLLBACK")
+        return True
+
+    try:
+        with db.transaction(write=True):
+            assert not other_can_write()
+        with db.transaction(write=False):
+            assert other_can_write()
+        assert other_can_write()
+    finally:
+        other.close()
+        db.dispose()
+
+
 def test_json_columns_read_what_json_wrote():
     """orjson reads JSON columns; what it refuses but ``json`` writes (huge integers, NaN) still reads."""
     import json
