@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+
+def _in_utc(value: datetime) -> datetime:
+    """A datetime from a request, in UTC; one without an offset is read as UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise ValueError("Datetime is out of range once converted to UTC") from None
+
+
+# Every datetime a request carries (bodies and filters): stored and compared as aware UTC.
+UTCDatetime = Annotated[datetime, AfterValidator(_in_utc)]
 
 
 class RequestSchema(BaseModel):

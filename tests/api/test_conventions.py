@@ -323,3 +323,59 @@ class TestValuesTheDatabaseCannotTake:
         else:  # SQLite stores it as given
             assert response.status_code == 201
             assert [t["name"] for t in listed] == ["nul\x00tag"]
+
+
+def _datetime_filters(app) -> list[tuple[str, str, dict[str, str]]]:
+    """(path, datetime query parameter, the route's required query parameters) for every such
+    parameter in our OpenAPI document; a required parameter gets the first value of its enum."""
+    document = app.openapi()
+    found = []
+    for path, item in document["paths"].items():
+        parameters = item.get("get", {}).get("parameters", [])
+        required = {}
+        for parameter in parameters:
+            if parameter["in"] == "query" and parameter.get("required"):
+                ref = parameter["schema"]["$ref"].rsplit("/", 1)[-1]
+                required[parameter["name"]] = document["components"]["schemas"][ref]["enum"][0]
+        for parameter in parameters:
+            schemas = parameter.get("schema", {}).get("anyOf") or [parameter.get("schema", {})]
+            if parameter["in"] == "query" and any(s.get("format") == "date-time" for s in schemas):
+                found.append((path.removeprefix("/v1"), parameter["name"], required))
+    return found
+
+
+class TestDatetimeFilters:
+    """Every datetime a request carries is read in UTC: without an offset as UTC, and one that
+    leaves the calendar once converted (year 0 or 10000 in UTC) is a 422, never a 500."""
+
+    async def test_every_datetime_filter(self, app, client, partner, entity):
+        on = partner.on(entity["id"])
+        filters = _datetime_filters(app)
+        assert {("/payables", "created_at__gt"), ("/approval_policies", "updated_at__lte"), ("/roles", "created_at"),
+                ("/payables/{payable_id}/history", "timestamp__gte")} <= {f[:2] for f in filters}
+        payable = (await client.post("/payables", json={}, headers=on)).json()
+        for path, name, required in filters:
+            path = path.format(payable_id=payable["id"])
+            for value in ("0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00"):
+                response = await client.get(path, params={**required, name: value}, headers=on)
+                assert response.status_code == 422, (path, name, value, response.text)
+                assert response.json()["detail"][0]["loc"] == ["query", name]
+            response = await client.get(path, params={**required, name: "2024-01-01T00:00:00"}, headers=on)
+            assert response.status_code == 200, (path, name, response.text)
+
+    async def test_no_offset_means_utc(self, client, partner, entity):
+        on = partner.on(entity["id"])
+        created = (await client.post("/payables", json={}, headers=on)).json()["created_at"]
+        naive = created.removesuffix("Z").split("+")[0]
+        assert [p["id"] for p in (await client.get(
+            "/payables", params={"created_at__gte": naive}, headers=on)).json()["data"]] != []
+        assert (await client.get("/payables", params={"created_at__gt": naive}, headers=on)).json()["data"] == []
+
+    @pytest.mark.parametrize("field", ["starts_at", "ends_at"])
+    async def test_out_of_range_in_a_body(self, client, partner, entity, field):
+        on = partner.on(entity["id"])
+        body = {"name": "p", "script": [True], field: "0001-01-01T00:30:00+01:00"}
+        response = await client.post("/approval_policies", json=body, headers=on)
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"][0]["loc"] == ["body", field]
+        assert (await client.get("/approval_policies", headers=on)).json()["data"] == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import exists, select
@@ -60,12 +59,6 @@ paginator = Paginator(
 )
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _validate(session: Session, ctx: RequestContext, *, trigger: Any = ..., script: Any = ...) -> None:
     errors: list[str] = []
     if trigger is not ...:
@@ -103,8 +96,8 @@ def create_policy(session: Session, ctx: RequestContext, *, payload: schemas.App
         script=payload.script,
         status="active",
         priority=payload.priority,
-        starts_at=_utc(payload.starts_at),
-        ends_at=_utc(payload.ends_at),
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
         created_by=actor,
         updated_by=actor,
     )
@@ -146,9 +139,6 @@ def update_policy(
     _validate(session, ctx, **{k: changes[k] for k in ("trigger", "script") if k in changes})
     if "priority" in changes and changes["priority"] is None:
         changes["priority"] = 0
-    for key in ("starts_at", "ends_at"):
-        if key in changes:
-            changes[key] = _utc(changes[key])
     for key, value in changes.items():
         setattr(policy, key, value)
     _check_window(policy)

@@ -11,7 +11,7 @@ from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from remit.core.enums import ActionEnum, PayableActionEnum, PermissionEnum
 from remit.core.pagination import CreatedAtRange, ListQuery
-from remit.core.schemas import PaginatedResponse, RequestSchema, ResponseSchema
+from remit.core.schemas import PaginatedResponse, RequestSchema, ResponseSchema, UTCDatetime
 
 
 class CommonObjectType(StrEnum):
@@ -157,4 +157,4 @@ class RoleListQuery(ListQuery, CreatedAtRange):
     sort: RoleCursorFields | None = None
     id__in: list[uuid.UUID] | None = None
     name: str | None = None
-    created_at: datetime | None = None
+    created_at: UTCDatetime | None = None
