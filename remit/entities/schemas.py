@@ -348,23 +348,24 @@ class AccountingSettings(RequestSchema):
 
 
 class PatchSettingsPayload(RequestSchema):
-    """All optional; what is given is deep-merged into the stored settings."""
+    """All optional; what is given is deep-merged into the stored settings. The fields that are
+    never null in the settings (Monite's booleans and ``vat_inclusive_discount_mode``) refuse null."""
 
     accounting: AccountingSettings | None = None
     allow_purchase_order_autolinking: bool | None = None
     currency: CurrencySettings | None = None
     document_ids: DocumentIDsSettingsRequest | None = None
     document_rendering: DocumentRenderingSettings | None = None
-    generate_paid_invoice_pdf: bool | None = None
+    generate_paid_invoice_pdf: bool = False
     language: LanguageCodeEnum | None = None
     mail: EntityMailSettings | None = None
     payables_ocr_auto_tagging: list[OcrAutoTaggingSettingsRequest] | None = None
-    payables_skip_approval_flow: bool | None = None
+    payables_skip_approval_flow: bool = False
     payment_priority: PaymentPriorityEnum | None = None
-    quote_signature_required: bool | None = None
+    quote_signature_required: bool = False
     receivable_edit_flow: ReceivableEditFlow | None = None
     reminder: RemindersSettings | None = None
-    vat_inclusive_discount_mode: VatModeEnum | None = None
+    vat_inclusive_discount_mode: VatModeEnum = VatModeEnum.exclusive
     vat_mode: VatModeEnum | None = None
 
 

@@ -801,6 +801,20 @@ class TestSettings:
     async def test_invalid(self, client, partner, entity, body, loc):
         assert loc in locs(await self.patch(client, partner.auth, entity, body))
 
+    @pytest.mark.parametrize("field", [
+        "generate_paid_invoice_pdf", "payables_skip_approval_flow", "quote_signature_required",
+        "vat_inclusive_discount_mode",
+    ])
+    async def test_null_where_the_setting_is_never_null(self, client, partner, entity, field):
+        """Monite's payload has these as non-nullable; a null was stored and the response was a 500."""
+        before = (await self.get(client, partner.auth, entity)).json()
+        assert ["body", field] in locs(await self.patch(client, partner.auth, entity, {field: None}))
+        assert (await self.get(client, partner.auth, entity)).json() == before
+        flipped = "inclusive" if field == "vat_inclusive_discount_mode" else True
+        response = await self.patch(client, partner.auth, entity, {field: flipped})
+        assert response.status_code == 200
+        assert response.json()[field] == flipped
+
     async def test_entity_user_permissions(self, client, partner, entity):
         reader = await partner.user_with(entity["id"], entity=["read"])
         writer = await partner.user_with(entity["id"], entity=["read", "update"])
