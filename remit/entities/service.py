@@ -85,6 +85,14 @@ def get_my_entity(session: Session, ctx: RequestContext) -> Entity:
     return get_entity(session, ctx, entity_id=ctx.scoped_entity_id)
 
 
+# Monite's update schemas let these be null, but an entity always has them (its responses require them).
+_REQUIRED_PARTS = {
+    "address": ("city", "line1", "postal_code"),
+    "organization": ("legal_name",),
+    "individual": ("first_name", "last_name"),
+}
+
+
 def update_entity(
     session: Session, ctx: RequestContext, *, entity_id: uuid.UUID, payload: schemas.UpdateEntityRequest
 ) -> Entity:
@@ -96,6 +104,9 @@ def update_entity(
         if key in changes:
             patch = changes.pop(key)
             if patch is not None:
+                for required in _REQUIRED_PARTS[key]:
+                    if required in patch and patch[required] is None:
+                        raise FieldError(("body", key, required), "Field cannot be null")
                 setattr(entity, key, deep_merge(getattr(entity, key) or {}, patch))
     if "email" in changes and changes["email"] is None:
         raise FieldError(("body", "email"), "An entity must keep an e-mail address")
