@@ -1,5 +1,6 @@
 """Every operation of our OpenAPI document, fuzzed: no input is a 5xx, and every refusal carries
-Monite's error body (``{"error": {"message": …}}``, or a 422 with ``detail``).
+Monite's error body (``{"error": {"message": …}}``, or a 422 with ``detail``) and writes nothing
+(no table gains or loses a row).
 
 schemathesis generates the requests from the document — valid ones (``positive``) and ones that
 break it (``negative``: wrong types, missing fields, values out of range). The path ids are either
@@ -22,8 +23,10 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import func, select
 
 from remit.api import router as api_router
+from remit.core.base import Base
 from tests.api.test_tenancy import BY_ENTITY_ID, ENTITY_SCOPED, api_routes
 from tests.fixtures.entities import ALL_CRUD, Partner, new_partner
 
@@ -41,6 +44,16 @@ USER_ROLE = {"payable": OWN, "counterpart": ["read", "create"], "tag": ALL_CRUD,
 async def partner(client, db) -> Partner:
     """One partner for the module (a credential costs an argon2 hash); each test has its own entity."""
     return await new_partner(client, db)
+
+
+# Every table's row count in one statement: a refusal must leave them all as they were.
+ROW_COUNTS = select(*(select(func.count()).select_from(t).scalar_subquery().label(t.name)
+                      for t in Base.metadata.sorted_tables))
+
+
+def row_counts(db) -> dict[str, int]:
+    with db.engine.connect() as connection:
+        return dict(connection.execute(ROW_COUNTS).one()._mapping)
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +87,11 @@ def _request_kwargs(case, fixed_headers: dict[str, str]) -> dict[str, Any]:
     if kwargs.get("files"):
         kwargs["files"] = [(name, _part(part)) for name, part in kwargs["files"]]
     kwargs.pop("cookies", None)
-    headers = {**(kwargs.get("headers") or {}), **fixed_headers}
+    # The caller's headers replace generated ones of the same name, whatever their case (the
+    # generated Authorization would otherwise be sent too, and read first).
+    fixed = {name.lower() for name in fixed_headers}
+    headers = {name: value for name, value in (kwargs.get("headers") or {}).items() if name.lower() not in fixed}
+    headers.update(fixed_headers)
     kwargs["headers"] = {name: value if value.isascii() else value.encode() for name, value in headers.items()}
     return kwargs
 
@@ -102,7 +119,7 @@ def _refusal_problem(response) -> str | None:
 
 @pytest.mark.parametrize("mode", MODES, ids=lambda m: m.value)
 @pytest.mark.parametrize("label", LABELS)
-async def test_no_input_is_a_server_error(client, operations, partner, entity, label, mode):
+async def test_no_input_is_a_server_error(client, db, operations, partner, entity, label, mode):
     operation = operations[label]
     real = await _real_ids(partner, entity["id"], operation.path)
     user = await partner.user_with(entity["id"], **USER_ROLE)
@@ -122,11 +139,18 @@ async def test_no_input_is_a_server_error(client, operations, partner, entity, l
     draw()  # hypothesis draws the cases; they are sent below, on the test's event loop
     for case, caller in cases:
         kwargs = _request_kwargs(case, {**caller, "x-monite-version": "2024-05-25"})
+        before = row_counts(db)
         response = await client.request(**kwargs)
         if response.status_code >= 500:
             failures.append(f"{response.status_code} for {kwargs}: {response.text[:300]}")
-        elif response.status_code >= 400 and (problem := _refusal_problem(response)):
-            failures.append(f"{response.status_code} body {problem} for {kwargs}: {response.text[:300]}")
+        elif response.status_code >= 400:
+            if response.status_code == 401 and not operation.path.startswith("/v1/auth/"):
+                failures.append(f"401 with a valid token (the fuzz must reach the route) for {kwargs}: {response.text}")
+            if problem := _refusal_problem(response):
+                failures.append(f"{response.status_code} body {problem} for {kwargs}: {response.text[:300]}")
+            after = row_counts(db)
+            if changed := {name: (before[name], after[name]) for name in before if before[name] != after[name]}:
+                failures.append(f"{response.status_code} wrote {changed} for {kwargs}: {response.text[:300]}")
     assert cases
     assert not failures, "\n".join(failures[:5])
 
