@@ -7,7 +7,9 @@ break it (``negative``: wrong types, missing fields, values out of range). The p
 generated (most are then 404s) or, for half the examples, ids of real objects made once per
 operation with the tenancy sweep's factories, so bodies and filters reach the services. The caller
 is the partner (acting on the entity) or an entity user whose role mixes allowed, allowed-for-own
-and absent permissions, so the permission checks are fuzzed too.
+and absent permissions, so the permission checks are fuzzed too. Its token replaces whatever
+``Authorization`` the generator wrote, and a 401 outside ``/auth`` fails the test: the requests
+must reach the routes, not stop at authentication.
 
 The examples are derandomized, so CI sees the same requests every run. ``REMIT_FUZZ_EXAMPLES``
 raises their number per operation and mode (default 12), and ``REMIT_FUZZ_RANDOM=1`` draws new
