@@ -141,27 +141,35 @@ async def test_no_input_is_a_server_error(client, db, operations, partner, entit
     draw()  # hypothesis draws the cases; they are sent below, on the test's event loop
     for case, caller in cases:
         kwargs = _request_kwargs(case, {**caller, "x-monite-version": "2024-05-25"})
-        before = row_counts(db)
-        response = await client.request(**kwargs)
-        if response.status_code >= 500:
-            failures.append(f"{response.status_code} for {kwargs}: {response.text[:300]}")
-        elif response.status_code >= 400:
-            if response.status_code == 401 and not operation.path.startswith("/v1/auth/"):
-                failures.append(f"401 with a valid token (the fuzz must reach the route) for {kwargs}: {response.text}")
-            if problem := _refusal_problem(response):
-                failures.append(f"{response.status_code} body {problem} for {kwargs}: {response.text[:300]}")
-            after = row_counts(db)
-            if changed := {name: (before[name], after[name]) for name in before if before[name] != after[name]}:
-                failures.append(f"{response.status_code} wrote {changed} for {kwargs}: {response.text[:300]}")
+        failures.extend(await _send(client, db, operation.path, kwargs))
     assert cases
     assert not failures, "\n".join(failures[:5])
+
+
+async def _send(client, db, path: str, kwargs: dict[str, Any]) -> list[str]:
+    """Send one request; what is wrong with how it was answered (nothing, for a good answer)."""
+    before = row_counts(db)
+    response = await client.request(**kwargs)
+    status, text = response.status_code, response.text[:300]
+    if status >= 500:
+        return [f"{status} for {kwargs}: {text}"]
+    problems = []
+    if status >= 400:
+        if status == 401 and not path.startswith("/v1/auth/"):
+            problems.append(f"401 with a valid token (the fuzz must reach the route) for {kwargs}: {text}")
+        if problem := _refusal_problem(response):
+            problems.append(f"{status} body {problem} for {kwargs}: {text}")
+        after = row_counts(db)
+        if changed := {name: (before[name], after[name]) for name in before if before[name] != after[name]}:
+            problems.append(f"{status} wrote {changed} for {kwargs}: {text}")
+    return problems
 
 
 PATCHES = [label for label in LABELS if label.startswith(("PATCH ", "PUT "))]
 
 
 @pytest.mark.parametrize("label", PATCHES)
-async def test_null_in_each_field_of_a_patch(app, client, partner, entity, label):
+async def test_null_in_each_field_of_a_patch(app, client, db, partner, entity, label):
     """Every field of an update (and every field of an object in it), sent alone as null to a real
     object: the request is taken or refused with Monite's error body — a null the schema lets
     through must not reach a column or a response field that cannot hold it."""
@@ -170,13 +178,65 @@ async def test_null_in_each_field_of_a_patch(app, client, partner, entity, label
     url = "http://remit.test" + path.format(**real)
     failures = []
     for names in sorted(_body_fields(app.openapi(), method, path)):
-        body: Any = None
-        for name in reversed(names):
-            body = {name: body}
-        response = await client.request(method, url, json=body, headers=partner.on(entity["id"]))
-        if response.status_code >= 500 or (response.status_code >= 400 and _refusal_problem(response)):
-            failures.append(f"{body}: {response.status_code} {response.text[:200]}")
-    assert not failures, failures
+        kwargs = {"method": method, "url": url, "json": _with_null({}, names), "headers": partner.on(entity["id"])}
+        failures.extend(await _send(client, db, path, kwargs))
+    assert not failures, "\n".join(failures[:5])
+
+
+CREATES = sorted(f"POST {path}" for path, methods, route in api_routes(api_router.routes)
+                 if "POST" in methods and route.body_field is not None)  # the POSTs that take a JSON body
+
+
+@pytest.mark.parametrize("label", CREATES)
+async def test_null_in_each_field_of_a_create(app, client, db, operations, partner, entity, label):
+    """A create the API takes (the first valid generated body it accepts), sent again with each of
+    its fields, and each field of an object in it, set to null: taken, or refused with Monite's
+    error body and nothing written. When none of the generated bodies is accepted (a script, say,
+    is rarely valid by chance), the first one is the base."""
+    operation = operations[label]
+    real = await _real_ids(partner, entity["id"], operation.path)
+    headers = {**partner.on(entity["id"]), "x-monite-version": "2024-05-25"}
+    strategy = operation.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE, path_parameters=real or None)
+    bodies = [case.body for case in _draw(strategy, 20) if isinstance(case.body, dict)]
+    fields = _body_fields(app.openapi(), operation.method.upper(), operation.path)
+    assert bodies and fields
+    url = "http://remit.test" + operation.path.format(**real)
+    base = bodies[0]
+    for body in bodies:
+        response = await client.post(url, json=body, headers=headers)
+        if response.status_code < 300:
+            base = body
+            break
+    failures = []
+    for names in sorted(fields):
+        kwargs = {"method": "POST", "url": url, "json": _with_null(base, names), "headers": headers}
+        failures.extend(await _send(client, db, operation.path, kwargs))
+    assert not failures, "\n".join(failures[:5])
+
+
+def _draw(strategy, count: int) -> list:
+    """``count`` examples of a strategy (derandomized unless REMIT_FUZZ_RANDOM=1)."""
+    drawn: list = []
+
+    @settings(max_examples=count, derandomize=not RANDOM, database=None, deadline=None,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(data=st.data())
+    def draw(data):
+        drawn.append(data.draw(strategy))
+
+    draw()
+    return drawn
+
+
+def _with_null(body: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """A copy of ``body`` with the field at the key path ``names`` set to null."""
+    copy = dict(body)
+    if len(names) == 1:
+        copy[names[0]] = None
+    else:
+        inner = copy.get(names[0])
+        copy[names[0]] = _with_null(inner if isinstance(inner, dict) else {}, names[1:])
+    return copy
 
 
 def _body_fields(document: dict[str, Any], method: str, path: str) -> set[tuple[str, ...]]:
@@ -192,9 +252,10 @@ def _body_fields(document: dict[str, Any], method: str, path: str) -> set[tuple[
 
 
 def _object_properties(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    for option in [schema, *schema.get("anyOf", [])]:
-        if "$ref" in option:
-            option = document["components"]["schemas"][option["$ref"].rsplit("/", 1)[-1]]
-        if "properties" in option:
-            return option["properties"]
-    return {}
+    """The properties of an object schema, or of every object among its ``anyOf`` / ``oneOf``."""
+    if "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    properties = dict(schema.get("properties", {}))
+    for option in [*schema.get("anyOf", []), *schema.get("oneOf", [])]:
+        properties.update(_object_properties(document, option))
+    return properties
