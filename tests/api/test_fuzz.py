@@ -125,7 +125,7 @@ async def test_no_input_is_a_server_error(client, db, operations, partner, entit
     operation = operations[label]
     real = await _real_ids(partner, entity["id"], operation.path)
     user = await partner.user_with(entity["id"], **USER_ROLE)
-    callers = [partner.on(entity["id"]), user.auth]
+    callers = [partner.on(entity["id"]), {**user.auth, "x-monite-entity-id": entity["id"]}]
     strategies = [operation.as_strategy(generation_mode=mode)]
     if real:
         strategies.append(operation.as_strategy(generation_mode=mode, path_parameters=real))
