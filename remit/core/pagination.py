@@ -32,7 +32,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from remit.core.errors import BadRequest
 from remit.core.rowjson import BoundCodec
-from remit.core.schemas import UTCDatetime
+from remit.core.schemas import RequestDatetime
 
 T = TypeVar("T")
 TOKEN_VERSION = 1
@@ -63,17 +63,17 @@ class ListQuery(BaseModel):
 
 
 class CreatedAtRange(BaseModel):
-    created_at__gt: UTCDatetime | None = None
-    created_at__lt: UTCDatetime | None = None
-    created_at__gte: UTCDatetime | None = None
-    created_at__lte: UTCDatetime | None = None
+    created_at__gt: RequestDatetime | None = None
+    created_at__lt: RequestDatetime | None = None
+    created_at__gte: RequestDatetime | None = None
+    created_at__lte: RequestDatetime | None = None
 
 
 class UpdatedAtRange(BaseModel):
-    updated_at__gt: UTCDatetime | None = None
-    updated_at__lt: UTCDatetime | None = None
-    updated_at__gte: UTCDatetime | None = None
-    updated_at__lte: UTCDatetime | None = None
+    updated_at__gt: RequestDatetime | None = None
+    updated_at__lt: RequestDatetime | None = None
+    updated_at__gte: RequestDatetime | None = None
+    updated_at__lte: RequestDatetime | None = None
 
 
 class InvalidPaginationToken(BadRequest):

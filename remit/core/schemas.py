@@ -19,7 +19,7 @@ def _in_utc(value: datetime) -> datetime:
 
 
 # Every datetime a request carries (bodies and filters): stored and compared as aware UTC.
-UTCDatetime = Annotated[datetime, AfterValidator(_in_utc)]
+RequestDatetime = Annotated[datetime, AfterValidator(_in_utc)]
 
 
 class RequestSchema(BaseModel):

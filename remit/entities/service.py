@@ -85,11 +85,15 @@ def get_my_entity(session: Session, ctx: RequestContext) -> Entity:
     return get_entity(session, ctx, entity_id=ctx.scoped_entity_id)
 
 
-# Monite's update schemas let these be null, but an entity always has them (its responses require them).
+# Monite's update schemas let any field of these parts be null, but an entity always has the ones
+# its response requires; those refuse null.
 _REQUIRED_PARTS = {
-    "address": ("city", "line1", "postal_code"),
-    "organization": ("legal_name",),
-    "individual": ("first_name", "last_name"),
+    part: tuple(name for name, field in model.model_fields.items() if field.is_required())
+    for part, model in (
+        ("address", schemas.EntityAddressResponseSchema),
+        ("organization", schemas.OrganizationResponseSchema),
+        ("individual", schemas.IndividualResponseSchema),
+    )
 }
 
 

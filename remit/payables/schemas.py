@@ -13,7 +13,7 @@ from pydantic import EmailStr, Field, model_validator
 from remit.core.enums import AllowedCountries, CurrencyEnum
 from remit.core.money import AmountFilter, MinorUnits
 from remit.core.pagination import CreatedAtRange, ListQuery
-from remit.core.schemas import PaginatedResponse, RequestSchema, ResponseSchema, UTCDatetime
+from remit.core.schemas import PaginatedResponse, RequestDatetime, RequestSchema, ResponseSchema
 from remit.payables.lifecycle import PayableStateEnum
 from remit.payables.validation import PayablesFieldsAllowedForValidate
 from remit.tags.schemas import TagReadSchema
@@ -384,10 +384,10 @@ class PayableHistoryListQuery(ListQuery):
     sort: PayableHistoryCursorFields | None = None
     event_type__in: list[PayableHistoryEventTypeEnum] | None = None
     entity_user_id__in: list[uuid.UUID] | None = None
-    timestamp__gt: UTCDatetime | None = None
-    timestamp__lt: UTCDatetime | None = None
-    timestamp__gte: UTCDatetime | None = None
-    timestamp__lte: UTCDatetime | None = None
+    timestamp__gt: RequestDatetime | None = None
+    timestamp__lt: RequestDatetime | None = None
+    timestamp__gte: RequestDatetime | None = None
+    timestamp__lte: RequestDatetime | None = None
 
 
 # -- validations ----------------------------------------------------------------------------

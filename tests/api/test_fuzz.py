@@ -31,6 +31,7 @@ from remit.api import router as api_router
 from remit.core.base import Base
 from tests.api.test_tenancy import BY_ENTITY_ID, ENTITY_SCOPED, api_routes
 from tests.fixtures.entities import ALL_CRUD, Partner, new_partner
+from tests.fixtures.responses import assert_error, locs
 
 EXAMPLES = int(os.environ.get("REMIT_FUZZ_EXAMPLES", "12"))
 RANDOM = os.environ.get("REMIT_FUZZ_RANDOM") == "1"
@@ -106,17 +107,15 @@ def _part(part: Any) -> Any:
 
 
 def _refusal_problem(response) -> str | None:
-    """What is wrong with an error response's body, or None."""
+    """What is wrong with an error response's body (the shapes of ``tests.fixtures.responses``), or None."""
     try:
-        body = response.json()
-    except ValueError:
-        return "not JSON"
-    if response.status_code == 422 and isinstance(body, dict) and isinstance(body.get("detail"), list):
-        return None
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict) and isinstance(error.get("message"), str):
-        return None
-    return "neither {'error': {'message': …}} nor a 422 detail list"
+        if response.status_code == 422 and "detail" in response.json():
+            locs(response)
+        else:
+            assert_error(response, response.status_code)
+    except (AssertionError, ValueError, KeyError, TypeError) as exc:
+        return f"not Monite's error body ({exc!r})"
+    return None
 
 
 @pytest.mark.parametrize("mode", MODES, ids=lambda m: m.value)
@@ -130,15 +129,8 @@ async def test_no_input_is_a_server_error(client, db, operations, partner, entit
     if real:
         strategies.append(operation.as_strategy(generation_mode=mode, path_parameters=real))
     failures: list[str] = []
-
-    @settings(max_examples=EXAMPLES, derandomize=not RANDOM, database=None, deadline=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(data=st.data())
-    def draw(data):
-        cases.append((data.draw(st.one_of(strategies)), data.draw(st.sampled_from(callers))))
-
-    cases: list = []
-    draw()  # hypothesis draws the cases; they are sent below, on the test's event loop
+    # hypothesis draws the cases; they are sent below, on the test's event loop
+    cases = _draw(st.tuples(st.one_of(strategies), st.sampled_from(callers)), EXAMPLES)
     for case, caller in cases:
         kwargs = _request_kwargs(case, {**caller, "x-monite-version": "2024-05-25"})
         failures.extend(await _send(client, db, operation.path, kwargs))

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from remit.core.pagination import CreatedAtRange, ListQuery, UpdatedAtRange
-from remit.core.schemas import PaginatedResponse, RequestSchema, ResponseSchema, UTCDatetime
+from remit.core.schemas import PaginatedResponse, RequestDatetime, RequestSchema, ResponseSchema
 
 Priority = Annotated[int, Field(ge=-32768, le=32767, strict=True)]
 
@@ -19,8 +19,8 @@ class ApprovalPolicyCreate(RequestSchema):
     description: Annotated[str, Field(max_length=255)] | None = None
     trigger: Any = None
     priority: Priority = 0
-    starts_at: UTCDatetime | None = None
-    ends_at: UTCDatetime | None = None
+    starts_at: RequestDatetime | None = None
+    ends_at: RequestDatetime | None = None
 
 
 class ApprovalPolicyUpdate(RequestSchema):
@@ -30,8 +30,8 @@ class ApprovalPolicyUpdate(RequestSchema):
     trigger: Any = None
     status: Literal["active", "pending", "deleted"] | None = None
     priority: Priority | None = None
-    starts_at: UTCDatetime | None = None
-    ends_at: UTCDatetime | None = None
+    starts_at: RequestDatetime | None = None
+    ends_at: RequestDatetime | None = None
 
 
 class ApprovalPolicyResource(ResponseSchema):

@@ -11,7 +11,7 @@ from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from remit.core.enums import ActionEnum, PayableActionEnum, PermissionEnum
 from remit.core.pagination import CreatedAtRange, ListQuery
-from remit.core.schemas import PaginatedResponse, RequestSchema, ResponseSchema, UTCDatetime
+from remit.core.schemas import PaginatedResponse, RequestDatetime, RequestSchema, ResponseSchema
 
 
 class CommonObjectType(StrEnum):
@@ -157,4 +157,4 @@ class RoleListQuery(ListQuery, CreatedAtRange):
     sort: RoleCursorFields | None = None
     id__in: list[uuid.UUID] | None = None
     name: str | None = None
-    created_at: UTCDatetime | None = None
+    created_at: RequestDatetime | None = None
