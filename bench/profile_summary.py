@@ -56,7 +56,8 @@ def main() -> None:
     parser.add_argument("--match", default="")
     args = parser.parse_args()
 
-    doc = json.load(open(args.profile))
+    with open(args.profile) as file:
+        doc = json.load(file)
     frames = doc["shared"]["frames"]
     inclusive: Counter[int] = Counter()
     self_: Counter[int] = Counter()
@@ -64,7 +65,7 @@ def main() -> None:
     categories: Counter[str] = Counter()
     total = 0.0
     for profile in doc["profiles"]:
-        for stack, weight in zip(profile["samples"], profile["weights"]):
+        for stack, weight in zip(profile["samples"], profile["weights"], strict=True):
             if not stack:
                 continue
             total += weight
@@ -74,7 +75,7 @@ def main() -> None:
             self_[stack[-1]] += weight
             named = [(frames[i]["name"], frames[i].get("file", "")) for i in stack]
             label = None
-            for name, file in reversed(named):
+            for _name, file in reversed(named):
                 if _is_app_frame(file):
                     if "remit/core/middleware.py" in file:
                         label = MIDDLEWARE

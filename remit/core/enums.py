@@ -1,6 +1,6 @@
-"""Enumerations copied from Monite's OpenAPI document (2024-05-25); regenerate, do not edit.
+"""Enumerations of Monite's OpenAPI document (2024-05-25), named as its components/schemas.
 
-Source: shared/reference/monite-openapi-2024-05-25.json, components/schemas/<name>.
+tests/unit/test_contract.py holds each equal to the extract in tests/contract/.
 """
 
 from enum import StrEnum

@@ -4,7 +4,6 @@ update with its amount and date rules, delete, request validation, and tenancy."
 from __future__ import annotations
 
 import base64
-import json
 import uuid
 from datetime import date, datetime
 
@@ -12,7 +11,6 @@ import pytest
 
 from remit.core import clock
 from tests.fixtures.masterdata import (
-    OPENAPI,
     assert_shape,
     create_address,
     create_bank_account,
@@ -23,6 +21,7 @@ from tests.fixtures.masterdata import (
     event_actions,
     fill,
     locs,
+    monite_schema,
     new_partner,
 )
 from tests.fixtures.payables import (
@@ -42,7 +41,7 @@ from tests.fixtures.payables import (
     payable_tenancy_request,
 )
 
-RESPONSE_FIELDS = set(json.loads(OPENAPI.read_text())["components"]["schemas"]["PayableResponseSchema"]["properties"])
+RESPONSE_FIELDS = set(monite_schema("PayableResponseSchema")["properties"])
 TERMS = {
     "name": "2/10, 1/20, net 30",
     "term_1": {"discount": 200, "number_of_days": 10},

@@ -341,7 +341,7 @@ class TestUpdateRole:
     async def test_invalid(self, client, partner, entity, body, loc):
         role = await partner.create_role(entity["id"], permissions(tag=["read"]))
         response = await self.patch(client, partner, entity, role, body)
-        assert any(l[: len(loc)] == loc for l in locs(response))
+        assert any(found[: len(loc)] == loc for found in locs(response))
         assert (await client.get(f"/roles/{role['id']}", headers=partner.on(entity["id"]))).json() == role
 
     async def test_unknown_and_deleted(self, client, partner, entity):
