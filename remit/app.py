@@ -9,11 +9,9 @@ from fastapi import FastAPI
 
 from remit import __version__
 from remit.api import ROUTERS
-from remit.approvals import subscriptions
-from remit.auth.service import signing_key
 from remit.auth.tokens import TokenCodec
-from remit.config import Settings, get_settings
-from remit.core import pagination, speedups
+from remit.config import Settings
+from remit.core import speedups
 from remit.core.db import Database
 from remit.core.errors import install_error_handlers
 from remit.core.middleware import ConventionsMiddleware
@@ -21,18 +19,14 @@ from remit.core.ratelimit import RateLimiter
 from remit.core.responses import JSONResponse
 from remit.core.routing import install_route_index
 from remit.files.endpoints import router as files_router
+from remit.runtime import build as build_runtime
 
 log = logging.getLogger("remit")
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
-    settings = settings or get_settings()
-    db = database or Database(
-        settings.database_url,
-        pool_size=settings.db_pool_size,
-        checkpoint_interval=settings.sqlite_checkpoint_interval,
-        threads=settings.db_threads,
-    )
+    runtime = build_runtime(settings, database=database)
+    settings, db = runtime.settings, runtime.db
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -50,15 +44,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         default_response_class=JSONResponse,
         lifespan=lifespan,
     )
-    # The signing key is read once: from settings, or generated on first start and persisted.
-    with db.transaction() as session:
-        key = signing_key(session, settings.secret_key)
+    app.state.runtime = runtime
     app.state.db = db
     app.state.settings = settings
-    app.state.codec = TokenCodec(key, settings.token_ttl_seconds)
-    pagination.set_token_key(key)
+    app.state.codec = TokenCodec(runtime.secret, settings.token_ttl_seconds)
 
-    subscriptions.register()
     speedups.install()
     install_error_handlers(app)
     # Routes are mounted flat (not through include_router, which nests a matcher per router) and

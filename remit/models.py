@@ -17,6 +17,7 @@ from remit.entities.users.models import EntityUser
 from remit.events.models import Event
 from remit.files.models import StoredFile
 from remit.measure_units.models import MeasureUnit
+from remit.payables.credit_notes.models import PayableCreditNote
 from remit.payables.models import Payable, PayableHistory, PayableLineItem, PayableValidationRules
 from remit.payment_terms.models import PaymentTerms
 from remit.products.models import Product
@@ -47,6 +48,7 @@ __all__ = [
     "Partner",
     "PartnerCredential",
     "Payable",
+    "PayableCreditNote",
     "PayableHistory",
     "PayableLineItem",
     "PayableValidationRules",

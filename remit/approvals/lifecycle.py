@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from remit.core.errors import Conflict
-from remit.core.lifecycle import TransitionTable, transition
+from remit.core.lifecycle import Transition, TransitionTable, transition
 
 
 class ApprovalRequestStatus(StrEnum):
@@ -60,17 +61,25 @@ REQUESTS = TransitionTable(
 )
 
 P = ProcessStatus
+# A process is inserted as running and leaves it within the same transaction.
+WAIT = transition("wait", [P.running], P.waiting, None, manual=False)
+SUCCEED = transition("succeed", [P.running, P.waiting], P.succeeded, None, manual=False)
+FAIL = transition("fail", [P.running, P.waiting], P.failed, "execution_error", manual=False)
+CANCEL_PROCESS = transition("cancel", [P.running, P.waiting], P.canceled, "process_canceled")
 PROCESSES = TransitionTable(
     object_type="approval_policy",
     states=tuple(P),
     conflict=ProcessNotActive,
-    rows=(
-        # A process is inserted as running and leaves it within the same transaction.
-        transition("wait", [P.running], P.waiting, "", manual=False),
-        transition("succeed", [P.running, P.waiting], P.succeeded, "", manual=False),
-        transition("fail", [P.running, P.waiting], P.failed, "execution_error", manual=False),
-        transition("cancel", [P.running, P.waiting], P.canceled, "process_canceled"),
-    ),
+    rows=(WAIT, SUCCEED, FAIL, CANCEL_PROCESS),
 )
+
+
+def process_events(process: Any, row: Transition[Any]) -> list[tuple[str, Any, str]]:
+    """A failed process reports on itself; a canceled one on its policy; the others report nothing."""
+    if row is FAIL:
+        return [("approval_policy_process", process.id, "execution_error")]
+    if row is CANCEL_PROCESS:
+        return [("approval_policy", process.policy_id, "process_canceled")]
+    return []
 
 ACTIVE_PROCESS = frozenset({P.running, P.waiting})

@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session
 from remit.core import money
 from remit.core.money import exchange_rate
 from remit.counterparts.models import Counterpart
+from remit.payables import wire
 from remit.payables.models import Payable
 from remit.payables.repository import PayableRepository
 
 EVENT_NAME = "submitted_for_approval"
 
 _SCALARS = (
-    "total_amount", "subtotal", "tax", "tax_amount", "discount", "amount_due", "amount_paid", "amount_to_pay",
-    "total_amount_with_credit_notes", "currency", "document_id", "description", "sender", "issued_at", "due_date",
+    "total_amount", "subtotal", "tax", "tax_amount", "discount", "amount_paid", "currency", "document_id", "description", "sender", "issued_at", "due_date",
     "status", "counterpart_id", "counterpart_address_id", "counterpart_bank_account_id", "counterpart_vat_id_id",
     "project_id", "purchase_order_id", "was_created_by_user_id", "created_by_role_id", "payable_origin",
     "source_of_payable_data", "ocr_status", "partner_metadata", "created_at", "updated_at", "counterpart",
@@ -45,6 +45,7 @@ def plain(value: Any) -> Any:
 
 def invoice(session: Session, payable: Payable, repo: PayableRepository) -> dict[str, Any]:
     data = {name: plain(getattr(payable, name)) for name in _SCALARS}
+    data["total_amount_with_credit_notes"], data["amount_due"], data["amount_to_pay"] = wire.balances_of(session, payable)
     data["id"] = str(payable.id)
     data["amount"] = payable.total_amount
     data["tags"] = [

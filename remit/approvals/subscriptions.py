@@ -1,13 +1,13 @@
-"""Approvals listen to what payables announce (dependencies run one way: payables know nothing
-of approvals)."""
+"""Approvals follow what payables do (dependencies run one way: payables know nothing of approvals)."""
 
 from __future__ import annotations
 
 from remit.approvals.processes import engine
-from remit.core.events import subscribe
+from remit.core.hooks import Hooks
+from remit.payables import lifecycle as payables
 
 
-def register() -> None:
-    subscribe("payable.submit_for_approval", engine.on_submitted)
-    subscribe("payable.approve_payment_operation", engine.on_manual_decision)
-    subscribe("payable.reject", engine.on_manual_decision)
+def register(hooks: Hooks) -> None:
+    hooks.after(payables.SUBMIT_FOR_APPROVAL, engine.on_submitted)
+    hooks.after(payables.APPROVE_PAYMENT_OPERATION, engine.on_manual_decision)
+    hooks.after(payables.REJECT, engine.on_manual_decision)

@@ -20,3 +20,14 @@ def move(delta: timedelta) -> None:
 def reset() -> None:
     global _offset
     _offset = timedelta(0)
+
+
+def increasing(state: dict, key: str) -> datetime:
+    """``now()``, made strictly later than the last value handed out under ``key`` in ``state``
+    (a session's ``info``): rows written by one request list in the order they were written."""
+    value = now()
+    last = state.get(key)
+    if last is not None and value <= last:
+        value = last + timedelta(microseconds=1)
+    state[key] = value
+    return value

@@ -252,6 +252,8 @@ class Database:
         # behind a long read, and no thread parked per request on the write lock.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="remit-db-writer") if self.is_sqlite else None
         self._checkpoints_started = False
+        # The process's runtime (``remit.runtime``), handed to every session this database opens.
+        self.runtime: Any = None
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
@@ -270,7 +272,8 @@ class Database:
                     connection.execution_options(remit_write=True)  # before BEGIN: the listener reads it
                 with connection.begin():
                     session = Session(
-                        bind=connection, expire_on_commit=False, autoflush=False, join_transaction_mode="rollback_only"
+                        bind=connection, expire_on_commit=False, autoflush=False, join_transaction_mode="rollback_only",
+                        info={"runtime": self.runtime},
                     )
                     try:
                         yield session

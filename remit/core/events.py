@@ -2,16 +2,13 @@
 
 Domains call it next to the change it describes (or insert ``event_values`` together with their
 own rows, ``db.insert_rows``), so a committed change always has its event and a rolled-back one
-has none. History rows for resources that keep history (payables) are
-written by their domain in the same place. Webhook delivery reads these rows after commit.
+has none. Status changes write theirs through the lifecycle engine (``core.lifecycle``), with the
+history row, in the same statement. Webhook delivery reads these rows after commit.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import insert
@@ -20,6 +17,8 @@ from sqlalchemy.orm import Session
 from remit.core import clock
 from remit.core.versioning import IMPLEMENTED_VERSION
 from remit.events.models import Event
+
+__all__ = ["Event", "event_values", "record_change"]
 
 _INSERT_EVENT = insert(Event.__table__)
 
@@ -49,11 +48,7 @@ def event_values(
     Events of one request get strictly increasing ``created_at`` values, so they list in the
     order they happened.
     """
-    now = clock.now()
-    last = session.info.get("event_last")
-    if last is not None and now <= last:
-        now = last + timedelta(microseconds=1)
-    session.info["event_last"] = now
+    now = clock.increasing(session.info, "events")
     return {
         "id": uuid.uuid4(),
         "entity_id": entity_id,
@@ -64,22 +59,3 @@ def event_values(
         "api_version": IMPLEMENTED_VERSION,
         "created_at": now,
     }
-
-
-# -- in-transaction announcements ---------------------------------------------------------------
-# A domain announces what happened (``payable.submitted_for_approval``); other domains subscribe
-# (approvals start a process) and act in the same transaction, so a failure rolls both back.
-# Dependencies stay one-way: the announcer never imports its subscribers.
-
-Subscriber = Callable[..., None]
-_subscribers: dict[str, list[Subscriber]] = defaultdict(list)
-
-
-def subscribe(name: str, subscriber: Subscriber) -> None:
-    if subscriber not in _subscribers[name]:
-        _subscribers[name].append(subscriber)
-
-
-def announce(session: Session, name: str, **payload: Any) -> None:
-    for subscriber in _subscribers.get(name, ()):
-        subscriber(session, **payload)

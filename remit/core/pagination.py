@@ -32,16 +32,16 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from remit.core.errors import BadRequest
 from remit.core.rowjson import BoundCodec
+from remit.core.runtime import runtime_of
 from remit.core.schemas import RequestDatetime
 
 T = TypeVar("T")
 TOKEN_VERSION = 1
-_key = b"remit-pagination"
 
 
-def set_token_key(secret: str) -> None:
-    global _key
-    _key = hashlib.sha256(b"pagination:" + secret.encode()).digest()
+def token_key(secret: str) -> bytes:
+    """The key that signs pagination tokens, derived from the server's secret (``Runtime.pagination_key``)."""
+    return hashlib.sha256(b"pagination:" + secret.encode()).digest()
 
 
 class OrderEnum(StrEnum):
@@ -177,7 +177,7 @@ class Paginator:
         """
         direction, boundary = "next", None
         if query.pagination_token:
-            query, direction, boundary = self._decode(query.pagination_token, scope)
+            query, direction, boundary = self._decode(query.pagination_token, scope, runtime_of(session).pagination_key)
         sort_name = getattr(query, "sort", None) or self.default_sort
         sort_name = getattr(sort_name, "value", sort_name)
         sort_col = self.sort_columns[sort_name]
@@ -217,13 +217,14 @@ class Paginator:
 
         page = Page(data=rows)
         if rows:
+            token = runtime_of(session).pagination_key
             first_key, last_key = key(rows[0]), key(rows[-1])
             has_next = more if direction == "next" else True
             has_prev = (boundary is not None) if direction == "next" else more
             if has_next:
-                page.next_pagination_token = self._encode(query, scope, "next", last_key)
+                page.next_pagination_token = self._encode(query, scope, "next", last_key, key=token)
             if has_prev:
-                page.prev_pagination_token = self._encode(query, scope, "prev", first_key)
+                page.prev_pagination_token = self._encode(query, scope, "prev", first_key, key=token)
         return page
 
     def _bindable(self, name: str) -> bool:
@@ -279,23 +280,23 @@ class Paginator:
 
     # -- tokens -------------------------------------------------------------------------
 
-    def _encode(self, query: ListQuery, scope: str, direction: str, key: tuple[Any, Any]) -> str:
+    def _encode(self, query: ListQuery, scope: str, direction: str, boundary: tuple[Any, Any], *, key: bytes) -> str:
         document = {
             "v": TOKEN_VERSION,
             "ep": self.endpoint,
             "ent": scope,
             "q": query.model_dump(mode="json", exclude={"pagination_token"}, exclude_none=True),
             "dir": direction,
-            "k": [_jsonable(key[0]), str(key[1])],
+            "k": [_jsonable(boundary[0]), str(boundary[1])],
         }
         payload = base64.urlsafe_b64encode(orjson.dumps(document)).rstrip(b"=")
-        signature = base64.urlsafe_b64encode(hmac.new(_key, payload, hashlib.sha256).digest()[:18])
+        signature = base64.urlsafe_b64encode(hmac.new(key, payload, hashlib.sha256).digest()[:18])
         return (payload + b"." + signature).decode()
 
-    def _decode(self, token: str, scope: str) -> tuple[ListQuery, str, list[Any]]:
+    def _decode(self, token: str, scope: str, key: bytes) -> tuple[ListQuery, str, list[Any]]:
         try:
             payload, _, signature = token.encode("ascii").partition(b".")
-            expected = base64.urlsafe_b64encode(hmac.new(_key, payload, hashlib.sha256).digest()[:18])
+            expected = base64.urlsafe_b64encode(hmac.new(key, payload, hashlib.sha256).digest()[:18])
             if not hmac.compare_digest(signature, expected):
                 raise ValueError("signature")
             document = orjson.loads(base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4)))

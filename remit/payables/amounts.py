@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from remit.core.money import percent_of, round_half_up
+from remit.payables.credit_notes.models import COUNTED
 
 
 def balances(
     *, total_amount: int | None, amount_paid: int | None, status: str, payment_terms: dict[str, Any] | None,
     issued_at: date | None, today: date, credit_notes: int = 0,
 ) -> tuple[int | None, int | None, int | None]:
-    """``(total_amount_with_credit_notes, amount_due, amount_to_pay)`` — spec 10 §4.1 in one place."""
+    """``(total_amount_with_credit_notes, amount_due, amount_to_pay)`` in one place; ``credit_notes`` is ``CN``."""
     if total_amount is None:
         return None, None, None
     total = max(total_amount - credit_notes, 0)
@@ -26,33 +28,9 @@ def balances(
     return total, due, (due - percent_of(due, discount)) if discount else due
 
 
-def credit_note_sum(payable: Any) -> int:
-    """Counted credit notes arrive with the credit-notes issue; until then CN = 0."""
-    return 0
-
-
-def payable_balances(payable: Any, today: date) -> tuple[int | None, int | None, int | None]:
-    return balances(
-        total_amount=payable.total_amount, amount_paid=payable.amount_paid, status=payable.status,
-        payment_terms=payable.payment_terms, issued_at=payable.issued_at, today=today,
-        credit_notes=credit_note_sum(payable),
-    )
-
-
-def total_with_credit_notes(payable: Any) -> int | None:
-    """``max(T − CN, 0)``."""
-    if payable.total_amount is None:
-        return None
-    return max(payable.total_amount - credit_note_sum(payable), 0)
-
-
-def amount_due(payable: Any) -> int | None:
-    """What is still owed; the discount tiers do not matter here, so any day will do."""
-    return payable_balances(payable, date.min)[1]
-
-
-def amount_to_pay(payable: Any, today: date) -> int | None:
-    return payable_balances(payable, today)[2]
+def credit_note_sum(credit_notes: Iterable[Mapping[str, Any]]) -> int:
+    """``CN``: the total of the linked credit notes that count (``approved`` or ``applied``)."""
+    return sum(note["total_amount"] or 0 for note in credit_notes if note["status"] in COUNTED)
 
 
 def discount_on(terms: dict[str, Any] | None, issued_at: date | None, day: date) -> int:

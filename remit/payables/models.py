@@ -22,12 +22,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
-from remit.core import clock, money
+from remit.core import money
 from remit.core.base import Base, EntityOwned, IdMixin, JSONDocument, TimestampMixin
-from remit.entities.models import settings_of
-from remit.files import service as files
 from remit.files.models import StoredFile
-from remit.payables import amounts
 from remit.payables.schemas import PayableResponseSchema
 from remit.tags.models import Tag
 
@@ -117,12 +114,9 @@ class Payable(IdMixin, TimestampMixin, EntityOwned, Base):
     # Loaded when rendered (most payables have no file, and a NULL file_id costs no query);
     # lists load it for the whole page at once (service.crud.list_payables).
     stored_file: Mapped[StoredFile | None] = relationship(lazy="select")
-    # Not a column: True when the loading query saw no tags (``PayableRepository.find_for_update``)
-    # and nothing has set tags since; rendering then skips the tags query.
-    known_untagged = False
-
-    # -- values derived on every read (spec 10 §2, §4.1); list pages derive the same in
-    # service.crud.list_payables, and tests/api/test_payables_list_render.py compares the two.
+    # Not a column: what the locking load saw empty ("tags", "credit_notes": ``PayableRepository.
+    # find_for_update``) and nothing has set since; rendering then skips their queries.
+    known_empty: frozenset[str] = frozenset()
 
     wire_model: ClassVar[type] = PayableResponseSchema  # the response model ``wire_document`` writes
 
@@ -131,34 +125,6 @@ class Payable(IdMixin, TimestampMixin, EntityOwned, Base):
         from remit.payables import wire  # wire builds on this module
 
         return wire.document(object_session(self), self)
-
-    @property
-    def currency_exchange(self) -> dict | None:
-        if self.currency is None or self.total_amount is None:  # no settings read needed
-            return None
-        session = object_session(self)
-        settings = None if session is None else settings_of(session, self.entity_id)
-        return currency_exchange(settings, self.currency, self.total_amount)
-
-    @property
-    def file(self) -> dict | None:
-        return files.describe(self.stored_file)
-
-    @property
-    def credit_notes(self) -> list:
-        return []
-
-    @property
-    def total_amount_with_credit_notes(self) -> int | None:
-        return amounts.total_with_credit_notes(self)
-
-    @property
-    def amount_due(self) -> int | None:
-        return amounts.amount_due(self)
-
-    @property
-    def amount_to_pay(self) -> int | None:
-        return amounts.amount_to_pay(self, clock.now().date())
 
 
 class PayableLineItem(IdMixin, TimestampMixin, EntityOwned, Base):

@@ -7,14 +7,21 @@ from sqlalchemy.orm import Session
 
 from remit.core.context import RequestContext
 from remit.core.repository import EntityScopedRepository
+from remit.payables.credit_notes.models import PayableCreditNote
 from remit.payables.errors import LineItemNotFound, PayableNotFound
 from remit.payables.models import Payable, PayableLineItem, PayableValidationRules, payable_tags
 from remit.payables.validation import DEFAULT_REQUIRED_FIELDS
 
 # Every transition loads its payable this way: built once, so a request only binds the ids. The
-# row says whether the payable has tags, so rendering an untagged one needs no tags query.
+# row says whether the payable has tags and credit notes, so rendering one without them needs no
+# query for them (most payables have neither, and a transition renders the payable it moved).
 _FOR_UPDATE = (
-    select(Payable, exists().where(payable_tags.c.payable_id == Payable.id).label("has_tags"))
+    select(
+        Payable,
+        exists().where(payable_tags.c.payable_id == Payable.id).label("has_tags"),
+        exists().where(PayableCreditNote.based_on == Payable.id, PayableCreditNote.deleted_at.is_(None))
+        .label("has_credit_notes"),
+    )
     .where(
         Payable.entity_id == bindparam("entity_id"),
         Payable.id == bindparam("payable_id"),
@@ -56,8 +63,10 @@ class PayableRepository(EntityScopedRepository[Payable]):
         row = self.session.execute(_FOR_UPDATE, {"entity_id": self.entity_id, "payable_id": payable_id}).first()
         if row is None:
             return None
-        payable, has_tags = row
-        payable.known_untagged = not has_tags
+        payable, has_tags, has_credit_notes = row
+        payable.known_empty = frozenset(
+            name for name, present in (("tags", has_tags), ("credit_notes", has_credit_notes)) if not present
+        )
         return payable
 
     def lines_query(self, payable_id: uuid.UUID):

@@ -29,6 +29,24 @@ def payable(**fields):
     return SimpleNamespace(**values)
 
 
+def balances(p, today: date = date.min, credit_notes: int = 0) -> tuple[int | None, int | None, int | None]:
+    return amounts.balances(total_amount=p.total_amount, amount_paid=p.amount_paid, status=p.status,
+                            payment_terms=p.payment_terms, issued_at=p.issued_at, today=today,
+                            credit_notes=credit_notes)
+
+
+def total_with_credit_notes(p, credit_notes: int = 0):
+    return balances(p, credit_notes=credit_notes)[0]
+
+
+def amount_due(p, credit_notes: int = 0):
+    return balances(p, credit_notes=credit_notes)[1]
+
+
+def amount_to_pay(p, today: date, credit_notes: int = 0):
+    return balances(p, today, credit_notes)[2]
+
+
 def line(subtotal=None, tax_amount=None, total=None, tax=None, **fields):
     return SimpleNamespace(subtotal=subtotal, tax_amount=tax_amount, total=total, tax=tax, **fields)
 
@@ -96,14 +114,14 @@ class TestTotalsFromLines:
 
 class TestDueAndToPay:
     def test_total_with_credit_notes(self):
-        assert amounts.total_with_credit_notes(payable(total_amount=None)) is None
-        assert amounts.total_with_credit_notes(payable(total_amount=5)) == 5
+        assert total_with_credit_notes(payable(total_amount=None)) is None
+        assert total_with_credit_notes(payable(total_amount=5)) == 5
 
     def test_amount_due(self):
-        assert amounts.amount_due(payable(total_amount=None)) is None
-        assert amounts.amount_due(payable(amount_paid=40000)) == 60000
-        assert amounts.amount_due(payable(amount_paid=40000, status="paid")) == 0
-        assert amounts.amount_due(payable(amount_paid=None)) == 100000
+        assert amount_due(payable(total_amount=None)) is None
+        assert amount_due(payable(amount_paid=40000)) == 60000
+        assert amount_due(payable(amount_paid=40000, status="paid")) == 0
+        assert amount_due(payable(amount_paid=None)) == 100000
 
     @pytest.mark.parametrize(("today", "discount", "to_pay"), [
         (date(2024, 4, 20), 200, 98000),  # before issue: tier 1
@@ -119,35 +137,50 @@ class TestDueAndToPay:
     def test_worked_example(self, today, discount, to_pay):
         p = payable(payment_terms=TERMS_2_10_1_20_NET_30, issued_at=ISSUED)
         assert amounts.discount_on(p.payment_terms, p.issued_at, today) == discount
-        assert amounts.amount_to_pay(p, today) == to_pay
+        assert amount_to_pay(p, today) == to_pay
 
     def test_worked_example_after_partial_payment(self):
         p = payable(payment_terms=TERMS_2_10_1_20_NET_30, issued_at=ISSUED, amount_paid=40000)
-        assert amounts.amount_due(p) == 60000
-        assert amounts.amount_to_pay(p, date(2024, 5, 8)) == 58800
+        assert amount_due(p) == 60000
+        assert amount_to_pay(p, date(2024, 5, 8)) == 58800
 
     def test_no_terms_or_no_issue_date(self):
-        assert amounts.amount_to_pay(payable(), date(2024, 5, 8)) == 100000
-        assert amounts.amount_to_pay(payable(payment_terms=TERMS_2_10_1_20_NET_30), date(2024, 5, 8)) == 100000
+        assert amount_to_pay(payable(), date(2024, 5, 8)) == 100000
+        assert amount_to_pay(payable(payment_terms=TERMS_2_10_1_20_NET_30), date(2024, 5, 8)) == 100000
 
     def test_to_pay_is_zero_once_paid_and_null_without_total(self):
         p = payable(payment_terms=TERMS_2_10_1_20_NET_30, issued_at=ISSUED, status="paid", amount_paid=100000)
-        assert amounts.amount_to_pay(p, date(2024, 5, 8)) == 0
-        assert amounts.amount_to_pay(payable(total_amount=None), date(2024, 5, 8)) is None
+        assert amount_to_pay(p, date(2024, 5, 8)) == 0
+        assert amount_to_pay(payable(total_amount=None), date(2024, 5, 8)) is None
 
     def test_discount_rounds_half_up(self):
         p = payable(total_amount=125, payment_terms={"name": "x", "term_1": {"discount": 200, "number_of_days": 9},
                                                       "term_final": {"number_of_days": 30}}, issued_at=ISSUED)
-        assert amounts.amount_to_pay(p, ISSUED) == 122  # 2 % of 125 = 2.5 → 3
+        assert amount_to_pay(p, ISSUED) == 122  # 2 % of 125 = 2.5 → 3
 
     @given(total=st.integers(0, 10**12), paid_share=st.floats(0, 1), day=st.integers(-5, 40))
     def test_invariants(self, total, paid_share, day):
         paid = int(total * paid_share)
         p = payable(total_amount=total, amount_paid=paid, payment_terms=TERMS_2_10_1_20_NET_30, issued_at=ISSUED)
-        due = amounts.amount_due(p)
-        to_pay = amounts.amount_to_pay(p, date.fromordinal(ISSUED.toordinal() + day))
+        due = amount_due(p)
+        to_pay = amount_to_pay(p, date.fromordinal(ISSUED.toordinal() + day))
         assert due == total - paid
         assert 0 <= to_pay <= due
+
+
+class TestCreditNotes:
+    def test_only_approved_and_applied_credit_notes_count(self):
+        notes = [{"status": status, "total_amount": 1000} for status in
+                 ("draft", "new", "submitted_for_approval", "approved", "applied", "rejected", "canceled")]
+        assert amounts.credit_note_sum(notes) == 2000
+        assert amounts.credit_note_sum([{"status": "applied", "total_amount": None}]) == 0
+        assert amounts.credit_note_sum([]) == 0
+
+    def test_credit_notes_reduce_what_is_owed_and_never_below_zero(self):
+        p = payable(payment_terms=TERMS_2_10_1_20_NET_30, issued_at=ISSUED, amount_paid=10000)
+        assert balances(p, date(2024, 5, 8), credit_notes=30000) == (70000, 60000, 58800)
+        assert balances(p, date(2024, 5, 8), credit_notes=150000) == (0, 0, 0)
+        assert balances(payable(total_amount=None), credit_notes=500) == (None, None, None)
 
 
 class TestDerivedDates:

@@ -12,6 +12,7 @@ import pytest
 from remit.core import lifecycle
 from remit.payables.errors import AmountOutOfBounds, InvalidPayableTransition, NoTotalAmount
 from remit.payables.lifecycle import DELETABLE, EDITABLE, TABLE, PayableStateEnum, mermaid
+from remit.payables.service.common import LIFECYCLE
 
 STATES = ["draft", "new", "approve_in_progress", "waiting_to_be_paid", "partially_paid", "paid", "canceled",
           "rejected"]
@@ -125,7 +126,7 @@ class _NoSession:
 
 def _payable(status: str, total: int | None = 11900, paid: int = 0):
     return SimpleNamespace(id=uuid.uuid4(), entity_id=uuid.uuid4(), status=status, total_amount=total,
-                           amount_paid=paid)
+                           amount_paid=paid, was_created_by_user_id=None)
 
 
 @pytest.mark.parametrize(("state", "action"), [
@@ -134,8 +135,7 @@ def _payable(status: str, total: int | None = 11900, paid: int = 0):
 def test_engine_refuses_missing_rows_with_the_conflict(state, action):
     ctx = _Ctx()
     with pytest.raises(InvalidPayableTransition) as info:
-        lifecycle.apply(_NoSession(), ctx, TABLE, _payable(state), action, on_change=lambda *a: None,
-                        params={"amount_paid": 1})
+        LIFECYCLE.apply(_NoSession(), ctx, _payable(state), action, params={"amount_paid": 1, "total": 11900})
     assert info.value.status_code == 409
     assert info.value.body() == {"error": {"message": "Payable couldn't be updated due to current state"}}
     assert ctx.checked == [("payable", MANUAL_CHART[action][2])]  # "you may not" is asked before "not now"
@@ -144,8 +144,8 @@ def test_engine_refuses_missing_rows_with_the_conflict(state, action):
 @pytest.mark.parametrize("amount", [0, 11900, 20000])
 def test_partial_payment_guard_bounds(amount):
     with pytest.raises(AmountOutOfBounds) as info:
-        lifecycle.apply(_NoSession(), _Ctx(), TABLE, _payable("waiting_to_be_paid"), "mark_as_partially_paid",
-                        on_change=lambda *a: None, params={"amount_paid": amount})
+        LIFECYCLE.apply(_NoSession(), _Ctx(), _payable("waiting_to_be_paid"), "mark_as_partially_paid",
+                        params={"amount_paid": amount, "total": 11900})
     assert info.value.status_code == 400
     assert info.value.body() == {"error": {"message": "amount_paid must be greater than 0 and less than the total "
                                                       "amount; use mark_as_paid for full payment"}}
@@ -153,7 +153,7 @@ def test_partial_payment_guard_bounds(amount):
 
 def test_partial_payment_guard_needs_a_total():
     with pytest.raises(NoTotalAmount) as info:
-        lifecycle.apply(_NoSession(), _Ctx(), TABLE, _payable("waiting_to_be_paid", total=None),
-                        "mark_as_partially_paid", on_change=lambda *a: None, params={"amount_paid": 1})
+        LIFECYCLE.apply(_NoSession(), _Ctx(), _payable("waiting_to_be_paid", total=None),
+                        "mark_as_partially_paid", params={"amount_paid": 1, "total": None})
     assert info.value.status_code == 409
     assert info.value.message == "Payable has no total amount"

@@ -176,7 +176,7 @@ def dry_run(session: Session, ctx: RequestContext, *, payload: schemas.DryRunReq
         return result
     policy = session.get_one(ApprovalPolicy, match.policy_id)
     try:
-        script = engine.parsed_script(policy)
+        script = engine.parsed_script(session, policy)
         gates = {g.location: g for g in lang.gates(script, env)}
         plan = lang.run(script, env, gate_results={}, state=None, payable_status="approve_in_progress")
     except lang.EvaluationError as exc:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -27,12 +26,14 @@ from remit.approvals.lifecycle import (
     ApprovalRequestStatus,
     ProcessStatus,
     StepStatus,
+    process_events,
 )
 from remit.approvals.models import ApprovalPolicy, ApprovalProcess, ApprovalRequest, ApprovalRequestAssignee
+from remit.approvals.processes.cache import Candidate
 from remit.core import clock, lifecycle
 from remit.core.context import RequestContext
 from remit.core.events import record_change
-from remit.core.lifecycle import Transition
+from remit.core.hooks import Change
 from remit.entities.models import settings_of
 from remit.entities.roles.models import Role
 from remit.entities.users.models import EntityUser
@@ -42,32 +43,21 @@ from remit.payables.models import Payable
 from remit.payables.repository import PayableRepository
 from remit.payables.service import transitions as payable_transitions
 from remit.payables.service.common import emit as emit_payable
+from remit.runtime import runtime_of
 
-# -- parsed policies, cached by (id, updated_at) ----------------------------------------------
-
-_CACHE_SIZE = 4096
-_triggers: OrderedDict[tuple[uuid.UUID, datetime], lang.Trigger] = OrderedDict()
-_scripts: OrderedDict[tuple[uuid.UUID, datetime], lang.Script] = OrderedDict()
-
-
-def _cached(cache: OrderedDict, key: tuple, build) -> Any:
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache[key] = value
-        if len(cache) > _CACHE_SIZE:
-            cache.popitem(last=False)
-    return value
+# -- parsed policies, cached by the runtime (``cache.PolicyCache``) --------------------------
 
 
 def parsed_trigger(session: Session, policy_id: uuid.UUID, version: datetime) -> lang.Trigger:
-    return _cached(_triggers, (policy_id, version), lambda: lang.parse_trigger(
+    return runtime_of(session).policies.triggers.get_or_build((policy_id, version), lambda: lang.parse_trigger(
         session.scalar(select(ApprovalPolicy.trigger).where(ApprovalPolicy.id == policy_id))
     ))
 
 
-def parsed_script(policy: ApprovalPolicy) -> lang.Script:
-    return _cached(_scripts, (policy.id, policy.updated_at), lambda: lang.parse_script(policy.script))
+def parsed_script(session: Session, policy: ApprovalPolicy) -> lang.Script:
+    return runtime_of(session).policies.scripts.get_or_build(
+        (policy.id, policy.updated_at), lambda: lang.parse_script(policy.script)
+    )
 
 
 def actor_id(ctx: RequestContext) -> uuid.UUID:
@@ -97,21 +87,9 @@ class Match:
     tied: list[uuid.UUID]
 
 
-@dataclasses.dataclass(frozen=True)
-class _Candidate:
-    policy_id: uuid.UUID
-    version: datetime
-    priority: int
-    starts_at: datetime | None
-    ends_at: datetime | None
-
-
 # Per entity: the active policies, best priority first, with a fingerprint of the policies table
 # (number of active policies, latest change of any policy). Every policy write sets updated_at,
 # so one aggregate query tells whether the list is still current.
-_candidates: OrderedDict[uuid.UUID, tuple[tuple, list[_Candidate]]] = OrderedDict()
-
-
 _FINGERPRINT = select(
     func.count().filter(ApprovalPolicy.status == "active"),
     func.max(ApprovalPolicy.updated_at),
@@ -125,18 +103,16 @@ _ACTIVE = (
 )
 
 
-def _active_policies(session: Session, entity_id: uuid.UUID) -> list[_Candidate]:
+def _active_policies(session: Session, entity_id: uuid.UUID) -> list[Candidate]:
     connection = session.connection()
+    cache = runtime_of(session).policies.candidates
     fingerprint = tuple(connection.execute(_FINGERPRINT, {"entity_id": entity_id}).one())
-    cached = _candidates.get(entity_id)
+    cached = cache.get(entity_id)
     if cached is not None and cached[0] == fingerprint:
         return cached[1]
     rows = connection.execute(_ACTIVE, {"entity_id": entity_id}).all()
-    candidates = [_Candidate(*row) for row in rows]
-    _candidates[entity_id] = (fingerprint, candidates)
-    _candidates.move_to_end(entity_id)
-    if len(_candidates) > _CACHE_SIZE:
-        _candidates.popitem(last=False)
+    candidates = [Candidate(*row) for row in rows]
+    cache.put(entity_id, (fingerprint, candidates))
     return candidates
 
 
@@ -172,8 +148,9 @@ def select_policy(session: Session, ctx: RequestContext, env: lang.Environment |
     return Match(None, matched)
 
 
-def on_submitted(session: Session, *, ctx: RequestContext, payable: Payable) -> None:
-    """Subscriber of ``payable.submit_for_approval``: find the policy and start its process."""
+def on_submitted(change: Change[Payable]) -> None:
+    """After ``SUBMIT_FOR_APPROVAL``: find the policy and start its process."""
+    session, ctx, payable = change.session, change.ctx, change.obj
     if settings_of(session, payable.entity_id).get("payables_skip_approval_flow"):
         return
     built: list[lang.Environment] = []
@@ -230,7 +207,7 @@ def start(session: Session, ctx: RequestContext, payable: Payable, policy: Appro
     record_change(session, entity_id=process.entity_id, object_type="approval_policy_process",
                   event_type="created", object_id=process.id)
     try:
-        script = parsed_script(policy)
+        script = parsed_script(session, policy)
         process.gates = [
             {"location": g.location, "user_ids": list(g.user_ids), "role_ids": list(g.role_ids),
              "required_approval_count": g.required_approval_count, "status": StepStatus.not_started,
@@ -355,8 +332,9 @@ def cancel_process(session: Session, ctx: RequestContext, process: ApprovalProce
     move_process(session, ctx, process, "cancel")
 
 
-def on_manual_decision(session: Session, *, ctx: RequestContext, payable: Payable) -> None:
-    """Subscriber of the manual ``approve_payment_operation``/``reject``: a running process stops."""
+def on_manual_decision(change: Change[Payable]) -> None:
+    """After the manual ``APPROVE_PAYMENT_OPERATION`` or ``REJECT``: a running process stops."""
+    session, ctx, payable = change.session, change.ctx, change.obj
     if payable.approval_policy_id is None:
         return  # a process always sets the payable's policy, and only reopen clears it
     for process in session.scalars(
@@ -435,28 +413,15 @@ def new_request(session: Session, *, entity_id: uuid.UUID, object_id: uuid.UUID,
     return request
 
 
-def _request_changed(session: Session, ctx: RequestContext, request: ApprovalRequest, row: Transition, old: str) -> None:
-    record_change(session, entity_id=request.entity_id, object_type="approval_request", event_type=row.event,
-                  object_id=request.id)
-
-
-def _process_changed(session: Session, ctx: RequestContext, process: ApprovalProcess, row: Transition, old: str) -> None:
-    if row.action == "fail":
-        record_change(session, entity_id=process.entity_id, object_type="approval_policy_process",
-                      event_type="execution_error", object_id=process.id)
-    elif row.action == "cancel":
-        record_change(session, entity_id=process.entity_id, object_type="approval_policy",
-                      event_type="process_canceled", object_id=process.policy_id)
+REQUEST_LIFECYCLE = lifecycle.Lifecycle(REQUESTS, ApprovalRequest)
+PROCESS_LIFECYCLE = lifecycle.Lifecycle(PROCESSES, ApprovalProcess, events=process_events)
 
 
 def move_request(session: Session, ctx: RequestContext, request: ApprovalRequest, action: str,
                  values: dict[str, Any] | None = None) -> None:
-    lifecycle.apply(session, ctx, REQUESTS, request, action, on_change=_request_changed, values=values)
+    REQUEST_LIFECYCLE.apply(session, ctx, request, action, values=values)
 
 
 def move_process(session: Session, ctx: RequestContext, process: ApprovalProcess, action: str) -> None:
     session.flush()
-    lifecycle.apply(
-        session, ctx, PROCESSES, process, action, on_change=_process_changed,
-        values={"updated_by": process.updated_by},
-    )
+    PROCESS_LIFECYCLE.apply(session, ctx, process, action, values={"updated_by": process.updated_by})

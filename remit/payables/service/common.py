@@ -1,98 +1,46 @@
-"""What every payable use case shares: loading for a write, history, events, the draft ⇄ new check."""
+"""What every payable use case shares: loading for a write, the lifecycle, events, the draft ⇄ new check."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from remit.core import clock, lifecycle
 from remit.core.context import RequestContext
-from remit.core.events import announce, event_values, record_change
-from remit.core.lifecycle import Transition
+from remit.core.events import record_change
+from remit.core.lifecycle import Lifecycle, Transition
 from remit.entities.models import settings_of
-from remit.events.models import Event
+from remit.payables import history
 from remit.payables.errors import PayableNotEditable, PayableNotFound
 from remit.payables.lifecycle import EDITABLE, TABLE, PayableStateEnum
-from remit.payables.models import Payable, PayableHistory
+from remit.payables.models import Payable
 from remit.payables.repository import PayableRepository, ValidationRulesRepository
 from remit.payables.validation import validation_errors
 
 OBJECT = "payable"
 
-
-_INSERT_HISTORY = insert(PayableHistory.__table__)
-
-
-def record_history(
-    session: Session, ctx: RequestContext, payable: Payable, event_type: str, event_data: dict[str, Any] | None = None
-) -> uuid.UUID:
-    """A history row (a Core INSERT, now)."""
-    values = history_values(session, ctx, payable, event_type, event_data)
-    session.connection().execute(_INSERT_HISTORY, values)
-    return values["id"]
-
-
-def history_values(
-    session: Session, ctx: RequestContext, payable: Payable, event_type: str, event_data: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """The columns of a history row; rows of one request get strictly increasing timestamps."""
-    now = clock.now()
-    last = session.info.get("payable_history_last")
-    if last is not None and now <= last:
-        now = last + timedelta(microseconds=1)
-    session.info["payable_history_last"] = now
-    return {
-        "id": uuid.uuid4(),
-        "entity_id": payable.entity_id,
-        "payable_id": payable.id,
-        "timestamp": now,
-        "event_type": event_type,
-        "event_data": event_data or {},
-        "entity_user_id": ctx.entity_user_id,
-    }
+LIFECYCLE = Lifecycle(
+    TABLE,
+    Payable,
+    status_history=(history.HISTORY, history.status_changed),
+    owner=lambda payable: payable.was_created_by_user_id,
+    not_found=lambda payable: PayableNotFound(payable.id),
+)
 
 
 def emit(session: Session, payable: Payable, event_type: str, object_type: str = OBJECT,
          object_id: uuid.UUID | None = None) -> None:
+    """An event of a change that is not a status change (a payable or line item created, updated…)."""
     record_change(
         session, entity_id=payable.entity_id, object_type=object_type, event_type=event_type,
         object_id=object_id or payable.id,
     )
 
 
-def status_records(session: Session, ctx: RequestContext, payable: Payable, row: Transition,
-                   old: str) -> list[tuple[Table, dict[str, Any]]]:
-    """The lifecycle engine's rows of a status change: its history row and its event row, written
-    with the status (one statement on PostgreSQL)."""
-    return [
-        (PayableHistory.__table__,
-         history_values(session, ctx, payable, "status_changed", {"old_status": old, "new_status": row.target})),
-        (Event.__table__,
-         event_values(session, entity_id=payable.entity_id, object_type=OBJECT, event_type=row.event,
-                      object_id=payable.id)),
-    ]
-
-
-def on_status_change(session: Session, ctx: RequestContext, payable: Payable, row: Transition, old: str) -> None:
-    """The lifecycle engine's hook after a status change: the announcement, in this transaction."""
-    announce(session, f"payable.{row.action}", ctx=ctx, payable=payable)
-
-
 def move(session: Session, ctx: RequestContext, payable: Payable, action: str, *,
-         values: dict[str, Any] | None = None, params: dict[str, Any] | None = None) -> Transition:
-    return lifecycle.apply(
-        session, ctx, TABLE, payable, action,
-        on_change=on_status_change,
-        records=status_records,
-        owner_id=payable.was_created_by_user_id,
-        values=values,
-        params=params,
-        not_found=lambda: PayableNotFound(payable.id),
-    )
+         values: dict[str, Any] | None = None, params: dict[str, Any] | None = None) -> Transition[Payable]:
+    return LIFECYCLE.apply(session, ctx, payable, action, values=values, params=params)
 
 
 def load(session: Session, ctx: RequestContext, payable_id: uuid.UUID, permission: str,

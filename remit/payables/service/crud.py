@@ -23,7 +23,7 @@ from remit.counterparts.models import (
 )
 from remit.entities.models import settings_of
 from remit.files import service as files
-from remit.payables import amounts, schemas, wire
+from remit.payables import amounts, history, schemas, wire
 from remit.payables.errors import AmountOutOfBounds, AmountsFromLineItems, InvalidPayableTransition
 from remit.payables.lifecycle import DELETABLE, PayableStateEnum
 from remit.payables.models import Payable, PayableLineItem, payable_tags
@@ -34,7 +34,6 @@ from remit.payables.service.common import (
     emit,
     load,
     load_editable,
-    record_history,
 )
 from remit.payables.validation import validation_errors
 from remit.tags.service import TagRepository
@@ -84,7 +83,7 @@ def _set_tags(session: Session, ctx: RequestContext, payable: Payable, tag_ids: 
         if repo.find(tag_id) is None:
             raise FieldError(("body", "tag_ids", index), "Tag not found")
     payable.tags = repo.by_ids(ids) if ids else []
-    payable.known_untagged = not ids
+    payable.known_empty = payable.known_empty - {"tags"} if ids else payable.known_empty | {"tags"}
 
 
 def _derive(session: Session, payable: Payable, given: dict[str, Any]) -> None:
@@ -150,7 +149,7 @@ def create_payable(session: Session, ctx: RequestContext, *, payload: schemas.Pa
         _set_tags(session, ctx, payable, tag_ids)
     session.add(payable)
     session.flush()
-    record_history(session, ctx, payable, "payable_created", {"payable_source": "upload"})
+    history.payable_created(session, ctx, payable, source="upload")
     if content is not None:
         attach(session, ctx, payable, content=content, name=file_name)
     emit(session, payable, "created")
@@ -166,8 +165,7 @@ def attach(session: Session, ctx: RequestContext, payable: Payable, *, content: 
     payable.file_id = stored.id
     payable.stored_file = stored
     session.flush()
-    record_history(session, ctx, payable, "file_attached",
-                   {"file_name": stored.name, "file_size": stored.size, "url": files.url(stored)})
+    history.file_attached(session, ctx, payable, file_name=stored.name, file_size=stored.size, url=files.url(stored))
 
 
 def _fix_types(payable: Payable) -> None:
@@ -289,7 +287,7 @@ def update_payable(
     if "amount_paid" in changes and changes["amount_paid"] is None:
         payable.amount_paid = 0
     if "amount_paid" in changes or "total_amount" in changes:
-        total = amounts.total_with_credit_notes(payable)
+        total = wire.balances_of(session, payable)[0]
         if payable.amount_paid and (total is None or payable.amount_paid > total):
             raise AmountOutOfBounds("amount_paid must be between 0 and the total amount")
     _check_references(session, ctx, payable, changes)
@@ -301,7 +299,7 @@ def update_payable(
     _derive(session, payable, changes)
     payable.updated_at = clock.now()
     session.flush()
-    record_history(session, ctx, payable, "payable_updated", {})
+    history.payable_updated(session, ctx, payable)
     emit(session, payable, "updated")
     check_rules(session, ctx, payable)
     return payable

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from remit.core.context import RequestContext
 from remit.core.pagination import Page, Paginator
-from remit.payables import schemas
+from remit.payables import history, schemas
 from remit.payables.errors import FileAlreadyAttached, NoSuggestions, OcrNotCancelable, UploadRejected
 from remit.payables.lifecycle import PayableStateEnum
 from remit.payables.models import Payable, PayableHistory
 from remit.payables.repository import ValidationRulesRepository
-from remit.payables.service.common import OBJECT, emit, load, load_editable, record_history
+from remit.payables.service.common import OBJECT, emit, load, load_editable
 from remit.payables.service.crud import attach, create_payable, scoped_payables
 from remit.payables.service.crud import paginator as payables_paginator
 
@@ -160,7 +160,7 @@ def upload_from_file(
     # once, leaving the data to the user (spec 10 §8.1 Decision).
     payable.ocr_status = "error"
     session.flush()
-    record_history(session, ctx, payable, "payable_updated", {})
+    history.payable_updated(session, ctx, payable)
     emit(session, payable, "ocr_finished")
     return payable
 

@@ -14,10 +14,10 @@ from remit.core import clock
 from remit.core.context import RequestContext
 from remit.core.errors import FieldError
 from remit.core.pagination import Page, Paginator
-from remit.payables import amounts, schemas
+from remit.payables import amounts, history, schemas
 from remit.payables.models import Payable, PayableLineItem
 from remit.payables.repository import PayableRepository
-from remit.payables.service.common import check_rules, emit, load, load_editable, record_history
+from remit.payables.service.common import check_rules, emit, load, load_editable
 from remit.payables.service.crud import _line_items_enabled
 
 LINE_OBJECT = "payable.line_item"
@@ -52,7 +52,7 @@ def _after_write(session: Session, ctx: RequestContext, payable: Payable) -> Non
             setattr(payable, key, value)
     payable.updated_at = clock.now()
     session.flush()
-    record_history(session, ctx, payable, "payable_updated", {})
+    history.payable_updated(session, ctx, payable)
     check_rules(session, ctx, payable)
 
 

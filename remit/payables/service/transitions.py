@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from remit.core import clock
 from remit.core.context import RequestContext
 from remit.entities.models import settings_of
-from remit.payables import amounts, schemas
+from remit.payables import schemas, wire
 from remit.payables.lifecycle import PayableStateEnum
 from remit.payables.models import Payable
 from remit.payables.repository import PayableRepository, ValidationRulesRepository
@@ -62,7 +62,7 @@ def mark_as_partially_paid(
     move(
         session, ctx, payable, "mark_as_partially_paid",
         values={"amount_paid": payload.amount_paid, "counterpart": snapshot(session, payable)},
-        params={"amount_paid": payload.amount_paid},
+        params={"amount_paid": payload.amount_paid, "total": wire.balances_of(session, payable)[0]},
     )
     return payable
 
@@ -76,7 +76,7 @@ def mark_as_paid(
     move(
         session, ctx, payable, "mark_as_paid",
         values={
-            "amount_paid": amounts.total_with_credit_notes(payable) or 0,
+            "amount_paid": wire.balances_of(session, payable)[0] or 0,
             "paid_at": clock.now(),
             "marked_as_paid_by_entity_user_id": ctx.entity_user_id if paid_by is ... else paid_by,
             "marked_as_paid_with_comment": payload.comment,
