@@ -10,7 +10,7 @@ null}`` with the rows as plain column → value objects, serialised by orjson (w
 too; it is the cheapest dump, so the baseline is a strict one). Not emitted here: remit's
 token/entity check (``revoked_tokens`` / ``entities``) — that is part of what remit adds.
 
-Same database, driver and connection settings as remit (``remit.core.db.create_db_engine``,
+Same database, driver and connection settings as remit (``remit.core.db.engine.create_db_engine``,
 pool of 20), one connection per request from the pool inside a read transaction, run in
 anyio's worker threads as remit's unit of work is. ``BENCH_DATABASE_URL`` names the database.
 """
@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from remit.core.db import create_db_engine
+from remit.core.db.engine import create_db_engine
 
 engine = create_db_engine(os.environ["BENCH_DATABASE_URL"], pool_size=20)
 SQLITE = engine.dialect.name == "sqlite"

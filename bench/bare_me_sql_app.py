@@ -12,7 +12,7 @@ It is the counterpart, for ``/me``, of the baselines of issue 4's benchmarks (B1
 UPDATE, the list baseline the same SELECT): what the framework plus the SQL cost, so the ratio
 to it says how much remit adds on top of the database work itself.
 
-Same database, driver and connection settings as remit (``remit.core.db.create_db_engine``),
+Same database, driver and connection settings as remit (``remit.core.db.engine.create_db_engine``),
 one pooled connection per request, run in anyio's worker threads as remit's unit of work is.
 ``BENCH_DATABASE_URL`` names the database, ``BENCH_SECRET_KEY`` the signing secret remit used.
 Run by run_me.py as ``uvicorn --app-dir bench bare_me_sql_app:app``.
@@ -32,7 +32,7 @@ from starlette.routing import Route
 
 from remit.auth.context import _USER_CONTEXT
 from remit.auth.tokens import TokenCodec
-from remit.core.db import create_db_engine
+from remit.core.db.engine import create_db_engine
 from remit.core.errors import Unauthorized
 
 engine = create_db_engine(os.environ["BENCH_DATABASE_URL"], pool_size=20)

@@ -9,7 +9,7 @@ in its own transaction on a connection taken from a pool, and answers ``{"id", "
 history or event row: what one write to the same table costs through the same stack.
 
 Same database as remit (``BENCH_DATABASE_URL``: the same SQLite file or PostgreSQL database),
-same driver and connection settings — the engine comes from ``remit.core.db.create_db_engine``
+same driver and connection settings — the engine comes from ``remit.core.db.engine.create_db_engine``
 (psycopg 3 / sqlite3, pool of 20, SQLite WAL + ``synchronous=NORMAL`` + busy timeout) — and
 the same threading model: the blocking work runs in anyio's worker threads, one hop per
 request, and SQLite writers take a process lock and ``BEGIN IMMEDIATE`` as remit's do.
@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from remit.core.db import create_db_engine
+from remit.core.db.engine import create_db_engine
 
 engine = create_db_engine(os.environ["BENCH_DATABASE_URL"], pool_size=20)
 SQLITE = engine.dialect.name == "sqlite"

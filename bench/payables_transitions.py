@@ -47,7 +47,7 @@ from typing import Any
 import common  # bench/ is on sys.path when run as a script
 from sqlalchemy import Engine, create_engine, func, select
 
-from remit.core.db import normalise_url
+from remit.core.db.engine import normalise_url
 from remit.events.models import Event
 from remit.payables.models import Payable, PayableHistory
 

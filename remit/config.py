@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     client_id: str = ""
     client_secret: str = ""
     db_pool_size: int = Field(default=20, ge=1)
-    # Threads that run units of work at once (unset: core.db's default, 4 on SQLite — for reads,
+    # Threads that run units of work at once (unset: core.db.unit_of_work's default, 4 on SQLite — for reads,
     # writes have a thread of their own — and 6 on PostgreSQL; 0: one per pooled connection).
     db_threads: int | None = Field(default=None, ge=0)
     # SQLite: seconds between WAL checkpoints in a background thread; 0 = inside commits (SQLite's default).

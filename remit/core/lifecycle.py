@@ -33,7 +33,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from remit.core import clock
 from remit.core.context import RequestContext
-from remit.core.db import update_with_rows
+from remit.core.db.statements import update_with_rows
 from remit.core.errors import Conflict, NotFound
 from remit.core.events import Event, event_values
 from remit.core.hooks import Change

@@ -45,7 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.types import NullType, TypeDecorator
 
 from remit.core.base import UTCDateTime
-from remit.core.db import json_loads
+from remit.core.db.engine import json_loads
 
 Convert = Callable[[Any], Any]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from remit.core.db import normalise_url
+from remit.core.db.engine import normalise_url
 
 HERE = Path(__file__).parent
 

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from remit.config import get_settings
-from remit.core.db import normalise_url
+from remit.core.db.engine import normalise_url
 from remit.models import metadata
 
 config = context.config

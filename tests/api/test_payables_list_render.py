@@ -175,7 +175,7 @@ async def test_pages_and_filters_still_page(client, partner, db):
 
 async def test_large_integers_in_metadata_keep_every_digit(client, partner):
     """``partner_metadata`` is the caller's JSON: integers beyond 64 bits come back exactly, from a
-    single read (ORM, ``core.db.json_loads``) and from a list page (stored text embedded as is)."""
+    single read (ORM, ``core.db.engine.json_loads``) and from a list page (stored text embedded as is)."""
     entity = await partner.create_entity()
     on = partner.on(entity["id"])
     metadata = {"erp_id": 10**23 + 7, "neg": -(2**70), "small": 5}

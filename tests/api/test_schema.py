@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from remit.core.db import normalise_url
+from remit.core.db.engine import normalise_url
 from remit.migrations import alembic_config
 from remit.models import metadata
 

@@ -39,7 +39,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, func, select
 
-from remit.core.db import normalise_url
+from remit.core.db.engine import normalise_url
 from remit.events.models import Event
 from remit.payables.models import PayableHistory
 

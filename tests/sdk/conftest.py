@@ -66,7 +66,7 @@ def _free_port() -> int:
 def _admin_engine(server_url: str):
     from sqlalchemy import create_engine
 
-    from remit.core.db import normalise_url
+    from remit.core.db.engine import normalise_url
 
     return create_engine(normalise_url(server_url), isolation_level="AUTOCOMMIT")
 

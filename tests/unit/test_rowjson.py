@@ -55,7 +55,7 @@ def test_json_documents_embedded_as_stored():
     assert orjson.loads(dumps(codec.json(row))) == {"doc": {"a": [1, None, "é"]}, "n": 5, "s": "x"}
     assert codec.value(row, "doc") == {"a": [1, None, "é"]}
     assert codec.json((None, None, None)) == {"doc": None, "n": None, "s": None}
-    # typed back as the ORM reads it, including what only ``json`` reads (core.db.json_loads)
+    # typed back as the ORM reads it, including what only ``json`` reads (core.db.engine.json_loads)
     assert codec.value(('{"big": 100000000000000000000000}', 1, "y"), "doc") == {"big": 10**23}
 
 
