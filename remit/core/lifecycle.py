@@ -155,7 +155,8 @@ def _insert(table: Table) -> Any:
 
 # -- the engine -------------------------------------------------------------------------------
 
-StatusHistory = Callable[[Session, RequestContext, Any, Transition[Any], str], Mapping[str, Any]]
+# The values of a status change's history row; None writes none (e.g. a move to the same status).
+StatusHistory = Callable[[Session, RequestContext, Any, Transition[Any], str], Mapping[str, Any] | None]
 EventsOf = Callable[[Any, Transition[Any]], Iterable[tuple[str, Any, str]]]
 
 
@@ -212,7 +213,9 @@ class Lifecycle(Generic[D]):
         rows: list[tuple[Table, Mapping[str, Any]]] = []
         if self.status_history is not None:
             history, build = self.status_history
-            rows.append((history.table, build(session, ctx, obj, row, old)))
+            values = build(session, ctx, obj, row, old)
+            if values is not None:
+                rows.append((history.table, values))
         events = self.events(obj, row) if self.events is not None else (
             [(self.table.object_type, obj.id, row.event)] if row.event else []
         )
