@@ -11,6 +11,7 @@ from remit.counterparts.models import (
     CounterpartEinvoicingCredential,
     CounterpartVatId,
 )
+from remit.entities.document_numbers.models import DocumentCounter
 from remit.entities.models import Entity, EntitySettings, EntityVatId
 from remit.entities.roles.models import Role
 from remit.entities.users.models import EntityUser
@@ -39,6 +40,7 @@ __all__ = [
     "CounterpartEinvoicingCredential",
     "CounterpartVatId",
     "CustomVatRate",
+    "DocumentCounter",
     "Entity",
     "EntitySettings",
     "EntityUser",

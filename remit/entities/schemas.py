@@ -276,12 +276,15 @@ class DocumentIDsSettingsNextNumber(RequestSchema):
 
 
 class DocumentIDsSettingsRequest(RequestSchema):
-    document_type_prefix: DocumentTypePrefix | None = None
-    include_date: bool | None = None
-    min_digits: Annotated[int, Field(ge=1, le=25)] | None = None
+    """Only what is given is merged (``exclude_unset``); the fields Monite's settings never hold as
+    null refuse null, as its schema does."""
+
+    document_type_prefix: DocumentTypePrefix = DocumentTypePrefix()
+    include_date: bool = False
+    min_digits: Annotated[int, Field(ge=1, le=25)] = 5
     next_number: DocumentIDsSettingsNextNumber | None = None
     prefix: Prefix | None = None
-    separator: DocumentIDSeparators | None = None
+    separator: DocumentIDSeparators = DocumentIDSeparators.dash
 
 
 class ColumnSettings(RequestSchema):

@@ -14,7 +14,7 @@ from remit.core.errors import FieldError
 from remit.core.events import record_change
 from remit.core.pagination import Page, Paginator
 from remit.core.schemas import PartnerMetadata
-from remit.entities import schemas
+from remit.entities import document_numbers, schemas
 from remit.entities.defaults import deep_merge, default_settings
 from remit.entities.models import Entity, EntitySettings, EntityStatus, EntityType, EntityVatId, remember_settings
 from remit.entities.repository import EntityRepository, EntityVatIdRepository
@@ -155,7 +155,14 @@ def update_settings(
     repo.get(entity_id, for_update=True)
     ctx.check(OBJECT, "update")
     settings = repo.settings(entity_id)
-    settings.data = deep_merge(settings.data, payload.model_dump(mode="json", exclude_unset=True))
+    changes = payload.model_dump(mode="json", exclude_unset=True)
+    # The next numbers live in the counters, which drawing a number moves on; they are never stored
+    # in (nor returned with) the settings document.
+    next_number = (changes.get("document_ids") or {}).pop("next_number", None) or {}
+    if changes.get("document_ids") == {}:
+        del changes["document_ids"]  # it named only next numbers
+    document_numbers.set_next_numbers(session, entity_id, {k: v for k, v in next_number.items() if v is not None})
+    settings.data = deep_merge(settings.data, changes)
     session.flush()
     remember_settings(session, entity_id, settings.data)  # what the rest of this request reads
     record_change(session, entity_id=entity_id, object_type=OBJECT, event_type="updated", object_id=entity_id)
@@ -163,9 +170,9 @@ def update_settings(
 
 
 def next_document_numbers(session: Session, ctx: RequestContext, *, entity_id: uuid.UUID) -> dict[str, int]:
-    data = get_settings(session, ctx, entity_id=entity_id)
-    numbers = (data.get("document_ids") or {}).get("next_number") or {}
-    return {k: v for k, v in numbers.items() if v is not None}
+    EntityRepository(session, ctx).get(entity_id)
+    ctx.check(OBJECT, "read")
+    return document_numbers.next_numbers(session, entity_id)
 
 
 # -- partner metadata -----------------------------------------------------------------------

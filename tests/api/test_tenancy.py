@@ -124,7 +124,9 @@ BY_ENTITY_ID: dict[str, tuple[Factory, dict[str, Any]]] = {
     "/v1/entities/{entity_id}": (_entity, {"PATCH": {"phone": "+1"}}),
     "/v1/entities/{entity_id}/activate": (_entity, {}),
     "/v1/entities/{entity_id}/deactivate": (_entity, {}),
-    "/v1/entities/{entity_id}/settings": (_entity, {"PATCH": {"language": "de"}}),
+    "/v1/entities/{entity_id}/settings": (
+        _entity, {"PATCH": {"language": "de", "document_ids": {"next_number": {"invoice": 5}}}}
+    ),
     "/v1/entities/{entity_id}/settings/next_document_numbers": (_entity, {}),
     "/v1/entities/{entity_id}/partner_metadata": (_entity, {"PUT": {"metadata": {"k": "v"}}}),
     "/v1/entities/{entity_id}/vat_ids": (_entity, {"POST": {"country": "DE", "value": "DE2"}}),
