@@ -151,6 +151,8 @@ class Paginator:
     custom_filters: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
     # Query field name (without operator) → column, when it differs from the model attribute.
     columns: dict[str, InstrumentedAttribute] = field(default_factory=dict)
+    # False: every page request states its own ``limit``, which the token does not carry over.
+    token_keeps_limit: bool = True
     # Page statements built once per shape, for base statements built once (``paginate(params=…)``).
     _shapes: dict[tuple, tuple[Select, Select]] = field(default_factory=dict, init=False, repr=False)
 
@@ -177,7 +179,10 @@ class Paginator:
         """
         direction, boundary = "next", None
         if query.pagination_token:
+            limit = query.limit
             query, direction, boundary = self._decode(query.pagination_token, scope, runtime_of(session).pagination_key)
+            if not self.token_keeps_limit:
+                query = query.model_copy(update={"limit": limit})
         sort_name = getattr(query, "sort", None) or self.default_sort
         sort_name = getattr(sort_name, "value", sort_name)
         sort_col = self.sort_columns[sort_name]

@@ -7,7 +7,6 @@ by the lifecycle engine through ``status_changed`` together with the status.
 from __future__ import annotations
 
 import uuid
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,17 +14,7 @@ from sqlalchemy.orm import Session
 from remit.core.context import RequestContext
 from remit.core.lifecycle import History, Transition
 from remit.receivables.models import Receivable, ReceivableHistory
-
-
-class ReceivableHistoryEventTypeEnum(StrEnum):
-    status_changed = "status_changed"
-    receivable_created = "receivable_created"
-    receivable_updated = "receivable_updated"
-    based_on_receivable_created = "based_on_receivable_created"
-    payment_received = "payment_received"
-    mail_sent = "mail_sent"
-    payment_reminder_mail_sent = "payment_reminder_mail_sent"
-    overdue_reminder_mail_sent = "overdue_reminder_mail_sent"
+from remit.receivables.schemas.common import ReceivableHistoryEventTypeEnum
 
 
 EventType = ReceivableHistoryEventTypeEnum

@@ -8,38 +8,14 @@ diagrams rendered from them (``python -m remit.receivables.lifecycle``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
 from typing import Any
 
 from remit.core.context import RequestContext
 from remit.core.lifecycle import TransitionTable, transition
 from remit.receivables.errors import InvoiceHasPayments, ReceivableTransitionConflict
+from remit.receivables.schemas.common import ReceivablesStatusEnum, ReceivableType
 
-
-class ReceivableType(StrEnum):
-    invoice = "invoice"
-    quote = "quote"
-    credit_note = "credit_note"
-
-
-class ReceivablesStatusEnum(StrEnum):
-    """Monite's statuses of all three types, and remit's ``rejected`` (a draft invoice refused)."""
-
-    draft = "draft"
-    issuing = "issuing"
-    issued = "issued"
-    failed = "failed"
-    accepted = "accepted"
-    expired = "expired"
-    declined = "declined"
-    recurring = "recurring"
-    partially_paid = "partially_paid"
-    paid = "paid"
-    overdue = "overdue"
-    uncollectible = "uncollectible"
-    canceled = "canceled"
-    deleted = "deleted"
-    rejected = "rejected"
+__all__ = ["ReceivableType", "ReceivablesStatusEnum"]
 
 
 S = ReceivablesStatusEnum

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from remit.core.base import Base, EntityOwned, IdMixin, TimestampMixin
+from remit.core.base import Base, EntityOwned, IdMixin, JSONDocument, TimestampMixin
 from remit.tags.models import Tag
 
 receivable_tags = Table(
@@ -127,7 +127,7 @@ class Receivable(IdMixin, TimestampMixin, EntityOwned, Base):
     discount_value: Mapped[int | None] = mapped_column(BigInteger)
     discounted_subtotal: Mapped[int | None] = mapped_column(BigInteger)
     total_vat_amount: Mapped[int] = mapped_column(BigInteger, default=0)
-    total_vat_amounts: Mapped[list] = mapped_column(default=list)
+    total_vat_amounts: Mapped[list] = mapped_column(JSONDocument, default=list)
     subtotal_after_vat: Mapped[int | None] = mapped_column(BigInteger)
     total_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     total_withholding_tax: Mapped[int | None] = mapped_column(BigInteger)
@@ -136,7 +136,7 @@ class Receivable(IdMixin, TimestampMixin, EntityOwned, Base):
     amount_paid: Mapped[int] = mapped_column(BigInteger, default=0)
     credited: Mapped[int] = mapped_column(BigInteger, default=0)
     paid_at: Mapped[datetime | None]
-    credit_note_ids: Mapped[list] = mapped_column(default=list)
+    credit_note_ids: Mapped[list] = mapped_column(JSONDocument, default=list)
 
     based_on: Mapped[uuid.UUID | None]
     based_on_document_id: Mapped[str | None] = mapped_column(String(100))
@@ -145,7 +145,7 @@ class Receivable(IdMixin, TimestampMixin, EntityOwned, Base):
     project_id: Mapped[uuid.UUID | None]
     partner_metadata: Mapped[dict | None]
     document_rendering: Mapped[dict | None]
-    attachments: Mapped[list] = mapped_column(default=list)
+    attachments: Mapped[list] = mapped_column(JSONDocument, default=list)
     overdue_reminder_id: Mapped[uuid.UUID | None]
     payment_reminder_id: Mapped[uuid.UUID | None]
     recurrence_id: Mapped[uuid.UUID | None]

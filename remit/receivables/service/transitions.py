@@ -89,9 +89,9 @@ def issue_loaded(session: Session, ctx: RequestContext, receivable: Receivable, 
 
 
 def _number(session: Session, receivable: Receivable, issued_at: datetime) -> str:
-    from remit.entities.document_numbers import service as numbers
+    from remit.entities.document_numbers import draw
 
-    return numbers.draw(session, receivable.entity_id, receivable.type, issued_at)
+    return draw(session, receivable.entity_id, receivable.type, issued_at)
 
 
 # -- payments -----------------------------------------------------------------------------------
