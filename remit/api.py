@@ -15,6 +15,7 @@ from remit.payables.analytics_endpoints import router as payables_analytics_rout
 from remit.payables.endpoints import router as payables_router
 from remit.payment_terms.endpoints import router as payment_terms_router
 from remit.products.endpoints import router as products_router
+from remit.receivables.endpoints import router as receivables_router
 from remit.tags.endpoints import router as tags_router
 from remit.vat_rates.endpoints import router as vat_rates_router
 
@@ -34,6 +35,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     approval_policies_router,
     approval_processes_router,
     approval_requests_router,
+    receivables_router,
 )
 
 # All of them as one router, for tools and tests that walk the API's routes.

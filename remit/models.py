@@ -22,6 +22,7 @@ from remit.payables.credit_notes.models import PayableCreditNote
 from remit.payables.models import Payable, PayableHistory, PayableLineItem, PayableValidationRules
 from remit.payment_terms.models import PaymentTerms
 from remit.products.models import Product
+from remit.receivables.models import Receivable, ReceivableHistory, ReceivableLineItem, ReceivableMail
 from remit.tags.models import Tag
 from remit.vat_rates.models import CustomVatRate
 
@@ -56,6 +57,10 @@ __all__ = [
     "PayableValidationRules",
     "PaymentTerms",
     "Product",
+    "Receivable",
+    "ReceivableHistory",
+    "ReceivableLineItem",
+    "ReceivableMail",
     "RevokedToken",
     "Role",
     "ServerSecret",

@@ -92,6 +92,7 @@ def set_entity(session: Session, ctx: RequestContext, receivable: Receivable, da
                root: tuple[str, ...]) -> None:
     """The entity's own data: VAT id, bank account (default of the currency unless given), overrides."""
     from remit.bank_accounts import service as bank_accounts
+    from remit.bank_accounts.repository import EntityBankAccountRepository
 
     entity_id = ctx.scoped_entity_id
     if "entity_vat_id_id" in data:
@@ -108,7 +109,7 @@ def set_entity(session: Session, ctx: RequestContext, receivable: Receivable, da
         if account_id is None:
             receivable.entity_bank_account_id, receivable.entity_bank_account = None, None
         else:
-            account = bank_accounts.find(session, entity_id, account_id)
+            account = EntityBankAccountRepository(session, ctx).find(account_id)
             if account is None:
                 raise FieldError((*root, "entity_bank_account_id"), "Entity bank account not found")
             if account.currency != receivable.currency:

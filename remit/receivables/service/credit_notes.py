@@ -3,7 +3,7 @@ the invoice, and the credit note a compliant cancel issues (docs/receivables.md,
 
 A credit note's lines name the invoice line they credit (``source_line_id``): a return of units
 (``price_diff`` None) or a price reduction per unit. Its amounts come from the invoice's own
-stored line values (``totals.credit_note_totals``), and a credit note that returns everything
+stored line values (``cn_totals.credit_note_totals``), and a credit note that returns everything
 still returnable takes exactly what the invoice has left, so rounding never leaves a cent open.
 """
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from remit.core import clock
 from remit.core.context import RequestContext
 from remit.core.errors import FieldError
+from remit.receivables import credit_notes_totals as cn_totals
 from remit.receivables import history, totals
 from remit.receivables.errors import CreditNoteTooLarge, ReceivableTransitionConflict
 from remit.receivables.lifecycle import ReceivableType, S
@@ -28,10 +29,10 @@ from remit.receivables.service import amounts, build, compute
 from remit.receivables.service.common import emit, move
 
 
-def credited_invoice(session: Session, ctx: RequestContext, invoice: Receivable) -> totals.CreditedInvoice:
+def credited_invoice(session: Session, ctx: RequestContext, invoice: Receivable) -> cn_totals.CreditedInvoice:
     """The invoice as its credit notes see it: its lines' stored values and what issued notes took."""
     fresh = compute.compute(invoice)
-    lines = tuple(totals.InvoiceLine.of(compute.line_input(line), result)
+    lines = tuple(cn_totals.InvoiceLine.of(compute.line_input(line), result)
                   for line, result in zip(invoice.line_items, fresh.lines, strict=True))
     issued = ReceivableRepository(session, ctx).based_on(invoice.id, ReceivableType.credit_note, statuses=(S.issued,))
     positions = {line.id: index for index, line in enumerate(invoice.line_items)}
@@ -40,23 +41,23 @@ def credited_invoice(session: Session, ctx: RequestContext, invoice: Receivable)
         for line in note.line_items:
             if line.price_diff is None and line.source_line_id in positions:
                 returned[positions[line.source_line_id]] += Decimal(str(line.quantity))
-    return totals.CreditedInvoice(
+    return cn_totals.CreditedInvoice(
         lines=lines, vat_mode=invoice.vat_mode,  # type: ignore[arg-type]
         amounts=compute.amounts_of(invoice), issued=tuple(compute.amounts_of(note) for note in issued),
         returned=tuple(returned),
     )
 
 
-def _credit_lines(note: Receivable, invoice: Receivable) -> list[totals.CreditLine]:
+def _credit_lines(note: Receivable, invoice: Receivable) -> list[cn_totals.CreditLine]:
     positions = {line.id: index for index, line in enumerate(invoice.line_items)}
     return [
-        totals.CreditLine(positions[line.source_line_id], Decimal(str(line.quantity)), line.price_diff,
+        cn_totals.CreditLine(positions[line.source_line_id], Decimal(str(line.quantity)), line.price_diff,
                           key=str(line.product_id))
         for line in note.line_items
     ]
 
 
-def _set_lines(note: Receivable, invoice: Receivable, credit_lines: list[totals.CreditLine]) -> None:
+def _set_lines(note: Receivable, invoice: Receivable, credit_lines: list[cn_totals.CreditLine]) -> None:
     lines = []
     for position, credit in enumerate(credit_lines):
         source = invoice.line_items[credit.line]
@@ -77,7 +78,7 @@ def _recompute(session: Session, ctx: RequestContext, note: Receivable, invoice:
                root: tuple[str | int, ...]) -> None:
     credited = credited_invoice(session, ctx, invoice)
     try:
-        result = totals.credit_note_totals(credited, _credit_lines(note, invoice))
+        result = cn_totals.credit_note_totals(credited, _credit_lines(note, invoice))
     except totals.TotalsError as exc:
         raise FieldError((*root, *exc.path[1:]) if exc.path[:1] == ("credit_note",) else (*root, *exc.path),
                          exc.message) from None
@@ -106,7 +107,7 @@ def draft_for(session: Session, ctx: RequestContext, invoice: Receivable) -> Rec
     ):
         setattr(note, field, getattr(invoice, field))
     note.deduction_amount = 0
-    _set_lines(note, invoice, list(totals.full_remainder_lines(credited_invoice(session, ctx, invoice))))
+    _set_lines(note, invoice, list(cn_totals.full_remainder_lines(credited_invoice(session, ctx, invoice))))
     _recompute(session, ctx, note, invoice, ("body",))
     _created(session, ctx, note)
     history.based_on_receivable_created(session, ctx, invoice, note)
@@ -144,7 +145,7 @@ def update_draft(session: Session, ctx: RequestContext, note: Receivable, data: 
         _recompute(session, ctx, note, invoice, root)
 
 
-def _map(invoice: Receivable, given: dict[str, dict[str, Any]], root: tuple[str | int, ...]) -> list[totals.CreditLine]:
+def _map(invoice: Receivable, given: dict[str, dict[str, Any]], root: tuple[str | int, ...]) -> list[cn_totals.CreditLine]:
     """The credit lines of a ``{product_id: {quantity, price_diff?, old_price?}}`` map."""
     by_product: dict[str, list[int]] = defaultdict(list)
     for index, line in enumerate(invoice.line_items):
@@ -159,7 +160,7 @@ def _map(invoice: Receivable, given: dict[str, dict[str, Any]], root: tuple[str 
         if len(candidates) != 1:
             reason = "is not on the invoice" if not candidates else "is on several lines; give old_price"
             raise FieldError((*root, key), f"Product {key} {reason}")
-        lines.append(totals.CreditLine(candidates[0], Decimal(str(entry["quantity"])), entry.get("price_diff"),
+        lines.append(cn_totals.CreditLine(candidates[0], Decimal(str(entry["quantity"])), entry.get("price_diff"),
                                        key=key))
     return lines
 
@@ -175,7 +176,7 @@ def prepare_issue(session: Session, ctx: RequestContext, note: Receivable) -> No
         raise CreditNoteTooLarge()
     credited = credited_invoice(session, ctx, invoice)
     reduces_prices = any(line.price_diff is not None for line in note.line_items)
-    if invoice.amount_paid and reduces_prices and note.total_amount != due and not totals.is_full_remainder(
+    if invoice.amount_paid and reduces_prices and note.total_amount != due and not cn_totals.is_full_remainder(
         credited, _credit_lines(note, invoice)
     ):
         raise ReceivableTransitionConflict("reduce prices on an invoice with payments", invoice.status)

@@ -1,0 +1,225 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Response
+
+from remit.auth.deps import AuthCall, EntityCall
+from remit.core.routing import API_PREFIX, COMMON_ERRORS, errors
+from remit.receivables import schemas
+from remit.receivables.service import create, mails, reads, transitions, update
+
+router = APIRouter(prefix=API_PREFIX, tags=["Receivables"], responses=COMMON_ERRORS)
+STATE_ERRORS = errors(409)
+
+
+def _data(payload: Any) -> dict[str, Any]:
+    """The validated body as plain values, with only the keys the client sent."""
+    return payload.model_dump(exclude_unset=True)
+
+
+# Fixed paths first, so they are never read as a receivable id.
+
+
+@router.get("/receivables/required_fields", response_model=schemas.ReceivableRequiredFields)
+async def get_receivables_required_fields(call: EntityCall,
+                                          query: Annotated[schemas.ReceivableRequiredFieldsQuery, Query()]):
+    return await call.run(reads.required_fields, query=query)
+
+
+@router.get("/receivables/variables", response_model=schemas.ReceivableTemplatesVariablesObjectList)
+async def get_receivables_variables(call: AuthCall):
+    return await call.run(reads.variables)
+
+
+@router.post("/receivables/search", response_model=schemas.ReceivablePaginationResponse)
+async def post_receivables_search(call: EntityCall, payload: schemas.ReceivablesSearchRequest):
+    return await call.run(reads.search, query=payload)
+
+
+@router.get("/receivables", response_model=schemas.ReceivablePaginationResponse)
+async def get_receivables(call: EntityCall, query: Annotated[schemas.ReceivableListQuery, Query()]):
+    return await call.run(reads.list_receivables, query=query)
+
+
+@router.post("/receivables", status_code=201, response_model=schemas.ReceivableResponse, responses=STATE_ERRORS)
+async def post_receivables(call: EntityCall, payload: Annotated[schemas.ReceivableFacadeCreatePayload, Body()]):
+    return await call.run(_created, data=_data(payload))
+
+
+def _created(session, ctx, *, data):
+    from remit.receivables import wire
+
+    return wire.document(session, create.create(session, ctx, data=data))
+
+
+@router.get("/receivables/{receivable_id}", response_model=schemas.ReceivableResponse)
+async def get_receivables_id(call: EntityCall, receivable_id: uuid.UUID):
+    return await call.run(reads.get, receivable_id=receivable_id)
+
+
+@router.patch("/receivables/{receivable_id}", response_model=schemas.ReceivableResponse, responses=STATE_ERRORS)
+async def patch_receivables_id(call: EntityCall, receivable_id: uuid.UUID,
+                               payload: Annotated[schemas.ReceivableUpdatePayload, Body()]):
+    [(wrapper, inner)] = [(name, getattr(payload, name)) for name in type(payload).model_fields]
+    return await call.run(_rendered(update.update), receivable_id=receivable_id, wrapper=wrapper,
+                          data=inner.model_dump(exclude_unset=True))
+
+
+@router.delete("/receivables/{receivable_id}", status_code=204, response_class=Response, responses=STATE_ERRORS)
+async def delete_receivables_id(call: EntityCall, receivable_id: uuid.UUID):
+    await call.run(transitions.delete, receivable_id=receivable_id)
+    return Response(status_code=204)
+
+
+@router.put("/receivables/{receivable_id}/line_items", response_model=schemas.LineItemsResponse,
+            responses=STATE_ERRORS)
+async def put_receivables_id_line_items(call: EntityCall, receivable_id: uuid.UUID,
+                                        payload: schemas.UpdateLineItems):
+    return await call.run(_line_items, receivable_id=receivable_id,
+                          lines=[line.model_dump(exclude_unset=True) for line in payload.data])
+
+
+def _line_items(session, ctx, *, receivable_id, lines):
+    from remit.receivables import wire
+
+    receivable = update.replace_line_items(session, ctx, receivable_id=receivable_id, lines=lines)
+    return {"data": wire.document(session, receivable)["line_items"]}
+
+
+def _success(service):
+    def run(session, ctx, **kwargs):
+        service(session, ctx, **kwargs)
+        return {"success": True}
+
+    return run
+
+
+def _rendered(service):
+    """A service that returns a document, rendered to its wire form inside the transaction."""
+
+    def run(session, ctx, **kwargs):
+        from remit.receivables import wire
+
+        return wire.document(session, service(session, ctx, **kwargs))
+
+    return run
+
+
+@router.post("/receivables/{receivable_id}/issue", response_model=schemas.ReceivableResponse,
+             responses=STATE_ERRORS)
+async def post_receivables_id_issue(call: EntityCall, receivable_id: uuid.UUID):
+    return await call.run(_rendered(transitions.issue), receivable_id=receivable_id)
+
+
+@router.post("/receivables/{receivable_id}/clone", status_code=201, response_model=schemas.ReceivableResponse,
+             responses=STATE_ERRORS)
+async def post_receivables_id_clone(call: EntityCall, receivable_id: uuid.UUID):
+    return await call.run(_rendered(create.clone), receivable_id=receivable_id)
+
+
+@router.post("/receivables/{receivable_id}/cancel", status_code=204, response_class=Response,
+             responses=STATE_ERRORS)
+async def post_receivables_id_cancel(call: EntityCall, receivable_id: uuid.UUID):
+    await call.run(transitions.cancel, receivable_id=receivable_id)
+    return Response(status_code=204)
+
+
+@router.post("/receivables/{receivable_id}/mark_as_paid", response_model=schemas.ReceivableResponse,
+             responses=STATE_ERRORS)
+async def post_receivables_id_mark_as_paid(call: EntityCall, receivable_id: uuid.UUID,
+                                           payload: schemas.ReceivablePaidPayload | None = None):
+    payload = payload or schemas.ReceivablePaidPayload()
+    return await call.run(_rendered(transitions.mark_as_paid), receivable_id=receivable_id, comment=payload.comment,
+                          paid_at=payload.paid_at)
+
+
+@router.post("/receivables/{receivable_id}/mark_as_partially_paid", response_model=schemas.ReceivableResponse,
+             responses=errors(400, 409))
+async def post_receivables_id_mark_as_partially_paid(call: EntityCall, receivable_id: uuid.UUID,
+                                                     payload: schemas.ReceivablePartiallyPaidPayload):
+    return await call.run(_rendered(transitions.mark_as_partially_paid), receivable_id=receivable_id,
+                          amount_paid=payload.amount_paid, comment=payload.comment)
+
+
+@router.post("/receivables/{receivable_id}/mark_as_uncollectible", response_model=schemas.ReceivableResponse,
+             responses=STATE_ERRORS)
+async def post_receivables_id_mark_as_uncollectible(call: EntityCall, receivable_id: uuid.UUID,
+                                                    payload: schemas.ReceivableUncollectiblePayload | None = None):
+    payload = payload or schemas.ReceivableUncollectiblePayload()
+    return await call.run(_rendered(transitions.mark_as_uncollectible), receivable_id=receivable_id,
+                          comment=payload.comment)
+
+
+@router.post("/receivables/{receivable_id}/accept", response_model=schemas.SuccessResult, responses=STATE_ERRORS)
+async def post_receivables_id_accept(call: EntityCall, receivable_id: uuid.UUID,
+                                     payload: schemas.QuoteAcceptRequest | None = None):
+    signature = payload.signature.model_dump(mode="json") if payload and payload.signature else None
+    return await call.run(_success(transitions.accept), receivable_id=receivable_id, signature=signature)
+
+
+@router.post("/receivables/{receivable_id}/decline", response_model=schemas.SuccessResult, responses=STATE_ERRORS)
+async def post_receivables_id_decline(call: EntityCall, receivable_id: uuid.UUID,
+                                      payload: schemas.ReceivableDeclinePayload | None = None):
+    return await call.run(_success(transitions.decline), receivable_id=receivable_id,
+                          comment=payload.comment if payload else None)
+
+
+@router.get("/receivables/{receivable_id}/history", response_model=schemas.ReceivableHistoryPaginationResponse)
+async def get_receivables_id_history(call: EntityCall, receivable_id: uuid.UUID,
+                                     query: Annotated[schemas.ReceivableHistoryListQuery, Query()]):
+    return await call.run(reads.history, receivable_id=receivable_id, query=query)
+
+
+@router.get("/receivables/{receivable_id}/history/{receivable_history_id}",
+            response_model=schemas.ReceivableHistoryResponse)
+async def get_receivables_id_history_id(call: EntityCall, receivable_id: uuid.UUID,
+                                        receivable_history_id: uuid.UUID):
+    return await call.run(reads.history_record, receivable_id=receivable_id, history_id=receivable_history_id)
+
+
+@router.get("/receivables/{receivable_id}/mails", response_model=schemas.ReceivableMailPaginationResponse)
+async def get_receivables_id_mails(call: EntityCall, receivable_id: uuid.UUID,
+                                   query: Annotated[schemas.ReceivableMailListQuery, Query()]):
+    return await call.run(reads.mails, receivable_id=receivable_id, query=query)
+
+
+@router.get("/receivables/{receivable_id}/mails/{mail_id}", response_model=schemas.ReceivableMailResponse)
+async def get_receivables_id_mails_id(call: EntityCall, receivable_id: uuid.UUID, mail_id: uuid.UUID):
+    return await call.run(reads.mail, receivable_id=receivable_id, mail_id=mail_id)
+
+
+@router.get("/receivables/{receivable_id}/pdf_link", response_model=schemas.ReceivableFileUrl)
+async def get_receivables_id_pdf_link(call: EntityCall, receivable_id: uuid.UUID):
+    return await call.run(reads.pdf_link, receivable_id=receivable_id)
+
+
+@router.post("/receivables/{receivable_id}/preview", status_code=201,
+             response_model=schemas.ReceivablePreviewResponse, responses=STATE_ERRORS)
+async def post_receivables_id_preview(call: EntityCall, receivable_id: uuid.UUID,
+                                      payload: schemas.ReceivablePreviewRequest):
+    return await call.run(mails.preview, receivable_id=receivable_id, body_text=payload.body_text,
+                          subject_text=payload.subject_text)
+
+
+@router.post("/receivables/{receivable_id}/send", response_model=schemas.ReceivableSendResponse,
+             responses=STATE_ERRORS)
+async def post_receivables_id_send(call: EntityCall, receivable_id: uuid.UUID, payload: schemas.ReceivableSendRequest):
+    recipients = payload.recipients.model_dump(mode="json") if payload.recipients else None
+    return await call.run(mails.send, receivable_id=receivable_id, subject_text=payload.subject_text,
+                          body_text=payload.body_text, recipients=recipients)
+
+
+@router.post("/receivables/{receivable_id}/send_test_reminder", response_model=schemas.ReceivablesSendResponse,
+             responses=STATE_ERRORS)
+async def post_receivables_id_send_test_reminder(call: EntityCall, receivable_id: uuid.UUID,
+                                                 payload: schemas.ReceivableSendTestReminderPayload):
+    recipients = payload.recipients.model_dump(mode="json") if payload.recipients else None
+    return await call.run(mails.send_test_reminder, receivable_id=receivable_id,
+                          reminder_type=payload.reminder_type, recipients=recipients)
+
+
+@router.post("/receivables/{receivable_id}/verify", response_model=schemas.ReceivablesVerifyResponse)
+async def post_receivables_id_verify(call: EntityCall, receivable_id: uuid.UUID):
+    return await call.run(reads.verify, receivable_id=receivable_id)

@@ -1,0 +1,129 @@
+"""Mails of receivables: previewing texts, sending a document (issuing a draft first), test
+reminders. Mails are recorded here; their delivery belongs to the mail transport."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from remit.core import clock
+from remit.core.context import RequestContext
+from remit.entities.models import settings_of
+from remit.receivables import history
+from remit.receivables.errors import NoRecipient, NoReminder, ReceivableTransitionConflict
+from remit.receivables.lifecycle import ReceivableType, S
+from remit.receivables.models import Receivable, ReceivableMail
+from remit.receivables.service import amounts
+from remit.receivables.service.common import OBJECT, emit, load
+
+# The statuses in which a document may be previewed and sent, by type.
+SENDABLE = {
+    ReceivableType.invoice: frozenset({S.draft, S.issued, S.overdue, S.partially_paid, S.paid}),
+    ReceivableType.quote: frozenset({S.draft, S.issued}),
+    ReceivableType.credit_note: frozenset({S.draft, S.issued}),
+}
+_VARIABLE = re.compile(r"\{(\w+)\}")
+
+
+def values(receivable: Receivable) -> dict[str, str]:
+    """What the template variables stand for in this document."""
+    entity = receivable.entity or {}
+    name = entity.get("name") or " ".join(p for p in (entity.get("first_name"), entity.get("last_name")) if p)
+    result = {
+        "document_id": receivable.document_id or "", "counterpart_name": receivable.counterpart_name or "",
+        "entity_name": name, "total_amount": str(receivable.total_amount), "currency": receivable.currency,
+        "issue_date": receivable.issue_date.date().isoformat() if receivable.issue_date else "",
+        "expiry_date": receivable.expiry_date.isoformat() if receivable.expiry_date else "",
+        "due_date": receivable.due_date.isoformat() if receivable.due_date else "",
+        "payment_page_url": receivable.payment_page_url or "",
+    }
+    if receivable.type == ReceivableType.invoice:
+        result["amount_due"] = str(amounts.balances(receivable)[1])
+    return result
+
+
+def render(text: str, variables: dict[str, str]) -> str:
+    """``{name}`` replaced by its value; unknown names stay as they are."""
+    return _VARIABLE.sub(lambda match: variables.get(match.group(1), match.group(0)), text)
+
+
+def _sendable(receivable: Receivable, action: str, settings: dict[str, Any]) -> None:
+    allowed = SENDABLE[ReceivableType(receivable.type)]
+    if receivable.type == ReceivableType.invoice and settings.get("receivable_edit_flow") == "non_compliant":
+        allowed = allowed | {S.canceled}
+    if receivable.status not in allowed:
+        raise ReceivableTransitionConflict(action, receivable.status)
+
+
+def preview(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID, body_text: str,
+            subject_text: str) -> dict[str, str]:
+    receivable = load(session, ctx, receivable_id, "read")
+    _sendable(receivable, "preview", settings_of(session, receivable.entity_id))
+    variables = values(receivable)
+    return {"body_preview": render(body_text, variables), "subject_preview": render(subject_text, variables)}
+
+
+def _recipients(receivable: Receivable, given: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
+    def states(addresses: list[str] | None) -> list[dict[str, Any]]:
+        return [{"email": str(address), "is_success": True, "error": None} for address in addresses or []]
+
+    to = list((given or {}).get("to") or [])
+    if not to:
+        contact = receivable.counterpart_contact or {}
+        if contact.get("email"):
+            to = [contact["email"]]
+    if not to:
+        raise NoRecipient()
+    return {"to": states(to), "cc": states((given or {}).get("cc")), "bcc": states((given or {}).get("bcc"))}
+
+
+def _record(session: Session, ctx: RequestContext, receivable: Receivable, *, subject: str, body: str,
+            recipients: dict[str, Any], kind: str = "receivable", language: str = "en") -> ReceivableMail:
+    now = clock.now()
+    mail = ReceivableMail(
+        id=uuid.uuid4(), entity_id=receivable.entity_id, receivable_id=receivable.id, status="sent", kind=kind,
+        subject=subject, body=body, language=language, recipients=recipients, created_at=now, updated_at=now,
+    )
+    session.add(mail)
+    session.flush()
+    history.mail_sent(session, ctx, receivable, mail_id=mail.id, mail_status=mail.status, recipients=recipients,
+                      term=None if kind == "receivable" else kind)
+    emit(session, receivable, "mail_sent")
+    return mail
+
+
+def send(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID, subject_text: str, body_text: str,
+         recipients: dict[str, Any] | None, language: str | None = None) -> dict[str, Any]:
+    """Send the document; a draft is issued first (every issue check applies, and nothing is sent
+    when one fails)."""
+    from remit.receivables.service.transitions import _load_for_transition, issue_loaded
+
+    receivable = _load_for_transition(session, ctx, receivable_id)
+    ctx.check(OBJECT, "update", owner_id=receivable.entity_user_id)
+    settings = settings_of(session, receivable.entity_id)
+    _sendable(receivable, "send", settings)
+    to = _recipients(receivable, recipients)
+    if receivable.status == S.draft:
+        issue_loaded(session, ctx, receivable)
+    variables = values(receivable)
+    mail = _record(session, ctx, receivable, subject=render(subject_text, variables),
+                   body=render(body_text, variables), recipients=to,
+                   language=language or receivable.file_language or "en")
+    return {"mail_id": mail.id}
+
+
+def send_test_reminder(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID, reminder_type: str,
+                       recipients: dict[str, Any] | None) -> dict[str, Any]:
+    """A reminder of the kind asked, sent now as a test; it needs the reminder set on the invoice."""
+    receivable = load(session, ctx, receivable_id, "read")
+    if receivable.type != ReceivableType.invoice:
+        raise ReceivableTransitionConflict("send a reminder for", receivable.status, kind=receivable.type)
+    reminder = receivable.overdue_reminder_id if reminder_type == "overdue" else receivable.payment_reminder_id
+    if reminder is None:
+        raise NoReminder("overdue" if reminder_type == "overdue" else "payment")
+    to = _recipients(receivable, recipients)
+    mail = _record(session, ctx, receivable, subject="Reminder", body="", recipients=to, kind=reminder_type)
+    return {"mail_ids": [mail.id]}
