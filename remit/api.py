@@ -6,6 +6,7 @@ from remit.approvals.policies.endpoints import router as approval_policies_route
 from remit.approvals.processes.endpoints import router as approval_processes_router
 from remit.approvals.requests.endpoints import router as approval_requests_router
 from remit.auth.endpoints import router as auth_router
+from remit.bank_accounts.endpoints import router as bank_accounts_router
 from remit.counterparts.endpoints import router as counterparts_router
 from remit.entities.endpoints import router as entities_router
 from remit.entities.roles.endpoints import router as roles_router
@@ -24,6 +25,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     entities_router,
     entity_users_router,
     roles_router,
+    bank_accounts_router,
     counterparts_router,
     tags_router,
     payment_terms_router,

@@ -2,6 +2,7 @@
 
 from remit.approvals.models import ApprovalPolicy, ApprovalProcess, ApprovalRequest, ApprovalRequestAssignee
 from remit.auth.models import Partner, PartnerCredential, RevokedToken, ServerSecret
+from remit.bank_accounts.models import EntityBankAccount
 from remit.core.base import Base
 from remit.counterparts.models import (
     Counterpart,
@@ -43,6 +44,7 @@ __all__ = [
     "CustomVatRate",
     "DocumentCounter",
     "Entity",
+    "EntityBankAccount",
     "EntitySettings",
     "EntityUser",
     "EntityVatId",

@@ -40,7 +40,8 @@ LABELS = sorted(f"{method} {path}" for path, methods, _ in api_routes(api_router
 MODES = [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
 OWN = {action: "allowed_for_own" for action in ("create", "read", "update", "delete", "submit", "approve", "pay")}
 USER_ROLE = {"payable": OWN, "counterpart": ["read", "create"], "tag": ALL_CRUD, "approval_policy": ["read"],
-             "role": ["read"], "entity_user": {"read": "allowed_for_own"}}
+             "role": ["read"], "entity_user": {"read": "allowed_for_own"},
+             "entity_bank_account": {"read": "allowed", "create": "allowed", "update": "allowed_for_own"}}
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """receivables
 
 Revision ID: c3a310b6f0ed
-Revises: 7e2bb69eda68
+Revises: 01400d2016b7
 Create Date: 2026-12-07 01:56:24.609624
 """
 
@@ -14,7 +14,7 @@ import remit.core.base
 from sqlalchemy.dialects import postgresql
 
 revision: str = 'c3a310b6f0ed'
-down_revision: str | None = '7e2bb69eda68'
+down_revision: str | None = '01400d2016b7'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
