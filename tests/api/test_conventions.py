@@ -12,6 +12,7 @@ import pytest
 from remit.app import create_app
 from tests.fixtures.app import make_settings
 from tests.fixtures.entities import Partner, new_partner_credential
+from tests.fixtures.receivables import billing_on
 
 BASE_URL = "http://remit.test/v1"
 
@@ -354,8 +355,10 @@ class TestDatetimeFilters:
         assert {("/payables", "created_at__gt"), ("/approval_policies", "updated_at__lte"), ("/roles", "created_at"),
                 ("/payables/{payable_id}/history", "timestamp__gte")} <= {f[:2] for f in filters}
         payable = (await client.post("/payables", json={}, headers=on)).json()
+        setup = await billing_on(partner, entity["id"])
+        receivable = await setup.create(setup.invoice())
         for path, name, required in filters:
-            path = path.format(payable_id=payable["id"])
+            path = path.format(payable_id=payable["id"], receivable_id=receivable["id"])
             for value in ("0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00"):
                 response = await client.get(path, params={**required, name: value}, headers=on)
                 assert response.status_code == 422, (path, name, value, response.text)
