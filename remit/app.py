@@ -1,7 +1,8 @@
-"""create_app(settings): middleware, exception handlers, routers."""
+"""create_app(settings): middleware, exception handlers, routers, and the inline background runner."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 
@@ -20,19 +21,35 @@ from remit.core.responses import JSONResponse
 from remit.core.routing import install_route_index
 from remit.files.endpoints import router as files_router
 from remit.runtime import build as build_runtime
+from remit.worker import Runner
 
 log = logging.getLogger("remit")
 
 
-def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, database: Database | None = None, worker: bool | None = None
+) -> FastAPI:
+    """``worker``: run the background jobs (``remit.worker.Runner``) during the app's lifespan, in
+    this process (None: ``settings.inline_worker``); the runner is ``app.state.runner`` meanwhile."""
     runtime = build_runtime(settings, database=database)
     settings, db = runtime.settings, runtime.db
+    inline_worker = settings.inline_worker if worker is None else worker
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        yield
-        if database is None:
-            db.dispose()
+        runner = Runner(runtime) if inline_worker else None
+        if runner is not None:
+            runner.start()
+            app.state.runner = runner
+        try:
+            yield
+        finally:
+            if runner is not None:
+                # Off the event loop: stopping waits for running jobs (bounded by their stop timeout).
+                await asyncio.to_thread(runner.stop)
+                app.state.runner = None
+            if database is None:
+                db.dispose()
 
     app = FastAPI(
         title="remit",
@@ -47,6 +64,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.runtime = runtime
     app.state.db = db
     app.state.settings = settings
+    app.state.runner = None  # the inline background runner while the app runs, if any
     app.state.codec = TokenCodec(runtime.secret, settings.token_ttl_seconds)
 
     speedups.install()

@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     storage_region: str = "local"
     log_level: str = "info"
+    # Background jobs (remit.worker, docs/background-work.md). True: `remit serve` runs them in each of its
+    # processes; false: only `remit worker` processes run them.
+    inline_worker: bool = True
+    # Every job's interval in seconds, replacing the job's own (tests, operations); unset: each job's own.
+    scheduler_interval_seconds: float | None = Field(default=None, gt=0)
+    # On shutdown, how long running jobs may take to finish before the process exits under them.
+    worker_stop_timeout_seconds: float = Field(default=10, ge=0)
 
     @field_validator("rate_limit")
     @classmethod

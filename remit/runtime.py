@@ -2,7 +2,8 @@
 
 ``build`` makes one for the API server (``remit.app.create_app``) and for the background worker
 (``remit worker``) alike: the settings, the database, the server's signing secret, the hooks that
-wire domains to each other's transitions, and the caches that live as long as the process. The
+wire domains to each other's transitions, the background jobs (``remit.worker``), and the caches
+that live as long as the process. The
 database hands the runtime to every session it opens, so a unit of work reaches it from its
 session (``core.runtime.runtime_of``) instead of through module globals.
 """
@@ -18,6 +19,7 @@ from remit.config import Settings, get_settings
 from remit.core import pagination
 from remit.core.db import Database
 from remit.core.hooks import Hooks
+from remit.worker.jobs import Jobs
 
 if TYPE_CHECKING:
     from remit.approvals.processes.cache import PolicyCache
@@ -29,6 +31,7 @@ class Runtime:
     db: Database
     secret: str  # the server's signing secret (tokens, pagination tokens)
     hooks: Hooks = field(default_factory=Hooks)
+    jobs: Jobs = field(default_factory=Jobs)  # run by remit.worker.Runner
     policies: PolicyCache = field(init=False)
 
     def __post_init__(self) -> None:
@@ -41,7 +44,8 @@ class Runtime:
         return self._pagination_key
 
     def _wire(self) -> None:
-        """Subscribe every domain to the transitions of the others (dependencies stay one-way)."""
+        """Subscribe every domain to the transitions of the others (dependencies stay one-way), and
+        register every domain's background jobs (``self.jobs``: a domain's ``jobs.register(self.jobs)``)."""
         from remit.approvals import subscriptions
 
         subscriptions.register(self.hooks)

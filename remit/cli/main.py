@@ -1,4 +1,4 @@
-"""The ``remit`` command: serve, migrate, partner create."""
+"""The ``remit`` command: serve, worker, migrate, partner create."""
 
 from __future__ import annotations
 
@@ -72,6 +72,55 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
     )
 
 
+def worker() -> None:
+    """Run the background jobs in the foreground until SIGTERM or SIGINT, then stop gracefully.
+
+    The runtime is built as the server builds it (``remit.runtime.build``), so the jobs see the same
+    settings, wiring and database. The schema must be current: migrating is ``remit serve``'s or
+    ``remit migrate``'s job, and two kinds of processes migrating at once would race.
+    """
+    import logging
+    import os
+    import signal
+    import threading
+
+    from remit.migrations import is_current
+    from remit.runtime import build
+    from remit.worker import Runner
+
+    settings = get_settings()
+    if not is_current(settings.database_url):
+        sys.exit("remit worker: the database schema is not current; run `remit migrate` (or `remit serve`) first")
+    level = settings.log_level.upper()
+    logging.basicConfig(
+        level=logging.DEBUG if level == "TRACE" else getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    log = logging.getLogger("remit.worker")
+    runtime = build(settings)
+    runner = Runner(runtime)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        if stop.is_set():  # a second signal: do not wait for running jobs
+            log.warning("%s again: exiting now", signal.Signals(signum).name)
+            os._exit(1)
+        log.info("%s: stopping (waiting up to %g s for running jobs)", signal.Signals(signum).name, runner.stop_timeout)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    runner.start()
+    log.info("remit worker running (pid %d)", os.getpid())
+    try:
+        while not stop.wait(1.0):  # bounded, so a signal's handler runs within a second whatever the platform
+            pass
+    finally:
+        runner.stop()
+        runtime.db.dispose()
+        log.info("remit worker stopped")
+
+
 def partner_create(name: str) -> None:
     from remit.auth import service
     from remit.core.db import Database
@@ -99,6 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     serve_cmd.add_argument("--workers", type=int, default=1)
     serve_cmd.add_argument("--no-access-log", dest="access_log", action="store_false")
 
+    commands.add_parser("worker", help="run the background jobs until SIGTERM or SIGINT")
     commands.add_parser("migrate", help="apply pending database migrations")
 
     partner = commands.add_parser("partner", help="manage partners").add_subparsers(dest="partner_command", required=True)
@@ -108,6 +158,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.command == "serve":
         serve(args.host, args.port, args.workers, args.access_log)
+    elif args.command == "worker":
+        worker()
     elif args.command == "migrate":
         migrate()
     elif args.command == "partner":

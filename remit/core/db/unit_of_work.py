@@ -115,11 +115,17 @@ class Database:
         call = partial(contextvars.copy_context().run, self._run, fn, args, kwargs, write)
         if write and self._writer is not None:
             if not self._checkpoints_started:
-                self._checkpoints_started = True
-                if self._checkpointer is not None:
-                    self._checkpointer.start()
+                self.start_checkpoints()
             return await asyncio.get_running_loop().run_in_executor(self._writer, call)
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    def start_checkpoints(self) -> None:
+        """Start the background WAL checkpoints (SQLite files) if they have not started: the first
+        write through ``run`` does; a process that writes only through ``transaction`` (the
+        background worker) calls this."""
+        self._checkpoints_started = True
+        if self._checkpointer is not None:
+            self._checkpointer.start()
 
     def _run(self, fn: Callable[..., T], args: tuple, kwargs: dict, write: bool) -> T:
         with self.transaction(write=write) as session:

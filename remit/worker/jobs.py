@@ -1,0 +1,64 @@
+"""A background job and the registry of a process's jobs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from remit.runtime import Runtime
+
+# "<domain>.<what it does>": the name keys the job's cross-process lock (and, on SQLite, names its
+# lock file), so it is kept to characters that are safe everywhere.
+_NAME = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
+
+
+@dataclass(frozen=True, eq=False)
+class Job:
+    """A periodic piece of background work.
+
+    ``run(runtime)`` does one pass and returns how many objects it moved (0 when there was nothing
+    to do). It opens its own transactions (``runtime.db.transaction()``), short ones, in batches:
+    on SQLite a write transaction holds up the process's requests while it lasts. A run may be
+    repeated, or overlap a run in another process that lost its lock connection, so it must be
+    idempotent and change rows only through conditional updates (a status transition applies only
+    from the status it expects).
+    """
+
+    name: str  # "<domain>.<action>", e.g. "receivables.mark_overdue"
+    interval: float  # seconds from the end of one run to the start of the next
+    run: Callable[[Runtime], int]
+
+    def __post_init__(self) -> None:
+        if not _NAME.fullmatch(self.name):
+            raise ValueError(f"job name {self.name!r} is not '<domain>.<action>' in lower-case letters, digits and _")
+        if not self.interval > 0:
+            raise ValueError(f"job {self.name}: the interval must be a positive number of seconds")
+
+
+class Jobs:
+    """The jobs of one process, registered once by the runtime's wiring (``remit.runtime``)."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, Job] = {}
+
+    def register(self, job: Job) -> None:
+        """Add ``job`` (again: no-op); another job under a taken name is an error."""
+        known = self._jobs.get(job.name)
+        if known is not None and known is not job:
+            raise ValueError(f"a background job named {job.name} is already registered")
+        self._jobs[job.name] = job
+
+    def get(self, name: str) -> Job | None:
+        return self._jobs.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._jobs
+
+    def __iter__(self) -> Iterator[Job]:
+        return iter(list(self._jobs.values()))
+
+    def __len__(self) -> int:
+        return len(self._jobs)
