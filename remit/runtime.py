@@ -47,8 +47,10 @@ class Runtime:
         """Subscribe every domain to the transitions of the others (dependencies stay one-way), and
         register every domain's background jobs (``self.jobs``: a domain's ``jobs.register(self.jobs)``)."""
         from remit.approvals import subscriptions
+        from remit.receivables import jobs as receivable_jobs
 
         subscriptions.register(self.hooks)
+        receivable_jobs.register(self.jobs)
         self._pagination_key = pagination.token_key(self.secret)
 
 

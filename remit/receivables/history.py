@@ -16,7 +16,6 @@ from remit.core.lifecycle import History, Transition
 from remit.receivables.models import Receivable, ReceivableHistory
 from remit.receivables.schemas.common import ReceivableHistoryEventTypeEnum
 
-
 EventType = ReceivableHistoryEventTypeEnum
 HISTORY = History(ReceivableHistory.__table__, "receivable_id")
 

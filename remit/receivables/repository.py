@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 
 from remit.core.repository import EntityScopedRepository
 from remit.receivables.errors import ReceivableNotFound

@@ -113,3 +113,175 @@ class TestQuotes:
         listed = await bill.client.get("/receivables", params={"based_on": quote["id"]}, headers=bill.on)
         [invoice] = listed.json()["data"]
         assert (invoice["type"], invoice["status"], invoice["total_amount"]) == ("invoice", "draft", 28560)
+
+
+def later(days: int, job, runtime) -> int:
+    """Run a background job ``days`` from now (tokens are checked against the real clock again after)."""
+    from datetime import timedelta
+
+    from remit.core import clock
+
+    clock.move(timedelta(days=days))
+    try:
+        return job(runtime)
+    finally:
+        clock.reset()
+
+
+class TestOverdue:
+    async def test_the_scheduler_moves_invoices_past_due(self, app, bill, db):
+        from remit.receivables import jobs
+
+        invoice = await bill.issued()
+        partly = await bill.issued()
+        assert (await bill.act(partly["id"], "mark_as_partially_paid", {"amount_paid": 100})).status_code == 200
+        draft = await bill.create(bill.invoice())
+        assert jobs.mark_overdue(app.state.runtime) == 0  # not yet due
+        assert later(30, jobs.mark_overdue, app.state.runtime) == 0  # the due date itself is on time
+        assert later(31, jobs.mark_overdue, app.state.runtime) >= 2
+        assert later(31, jobs.mark_overdue, app.state.runtime) == 0  # idempotent
+        assert (await bill.get(invoice["id"]))["status"] == "overdue"
+        assert (await bill.get(partly["id"]))["status"] == "overdue"
+        assert (await bill.get(draft["id"]))["status"] == "draft"
+        assert await events_of(db, invoice["id"]) == ["receivable.created", "receivable.issued", "receivable.overdue"]
+        # a payment keeps it overdue; only an overdue invoice can be written off
+        paid = await bill.act(invoice["id"], "mark_as_partially_paid", {"amount_paid": 1000})
+        assert (paid.status_code, paid.json()["status"], paid.json()["amount_due"]) == (200, "overdue", 27560)
+        statuses = [h["event_data"].get("new_status") for h in await history_of(bill, invoice["id"])]
+        assert statuses.count("overdue") == 1
+        written_off = await bill.act(invoice["id"], "mark_as_uncollectible", {"comment": "gone"})
+        assert written_off.status_code == 200, written_off.text
+        body = written_off.json()
+        assert (body["status"], body["amount_due"], body["comment"]) == ("uncollectible", 27560, "gone")
+        assert (await bill.act(invoice["id"], "mark_as_paid")).status_code == 409
+
+    async def test_uncollectible_only_from_overdue(self, bill):
+        invoice = await bill.issued()
+        response = await bill.act(invoice["id"], "mark_as_uncollectible")
+        assert response.status_code == 409, response.text
+
+
+class TestQuoteDecisions:
+    async def test_decline_stores_the_comment(self, bill):
+        quote = await bill.create(bill.quote())
+        assert (await bill.act(quote["id"], "issue")).status_code == 200
+        declined = await bill.act(quote["id"], "decline", {"comment": "too expensive"})
+        assert declined.status_code == 200 and declined.json() == {"success": True}
+        body = await bill.get(quote["id"])
+        assert (body["status"], body["comment"]) == ("declined", "too expensive")
+        assert (await bill.act(quote["id"], "accept")).status_code == 409
+
+    async def test_a_required_signature(self, bill):
+        quote = await bill.create(bill.quote(signature_required=True))
+        assert (await bill.act(quote["id"], "issue")).status_code == 200
+        missing = await bill.act(quote["id"], "accept")
+        assert missing.status_code == 409, missing.text
+        import base64
+
+        png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 40).decode()
+        signed = await bill.act(quote["id"], "accept", {"signature": {
+            "email": "grace@customer.example", "full_name": "Grace Hopper", "signature_image": png}})
+        assert signed.status_code == 200, signed.text
+
+    async def test_expiry(self, app, bill):
+        from datetime import timedelta
+
+        from remit.core import clock
+        from remit.receivables import jobs
+
+        expiry = (clock.now().date() + timedelta(days=5)).isoformat()
+        quote = await bill.create(bill.quote(expiry_date=expiry))
+        assert (await bill.act(quote["id"], "issue")).status_code == 200
+        assert later(5, jobs.expire_quotes, app.state.runtime) == 0
+        assert later(6, jobs.expire_quotes, app.state.runtime) >= 1
+        assert (await bill.get(quote["id"]))["status"] == "expired"
+
+    async def test_actions_of_another_type_conflict(self, bill):
+        invoice = await bill.issued()
+        for action in ("accept", "decline"):
+            response = await bill.act(invoice["id"], action)
+            assert response.status_code == 409, response.text
+            assert response.json()["error"]["message"] == f"Cannot {action} a receivable of type 'invoice'"
+
+
+class TestCreditNotes:
+    async def test_a_partial_credit_note_then_the_rest(self, bill, db):
+        invoice = await bill.issued(bill.invoice(discount={"type": "percentage", "amount": 1000}, line_items=[
+            bill.inline_line(1999, 3, 1900),
+            bill.inline_line(1000, 1, 700, discount={"type": "percentage", "amount": 500}),
+        ]))
+        assert invoice["total_amount"] == 7337
+        note = await bill.create({"type": "credit_note", "based_on": invoice["id"]})
+        assert_shape(note, "CreditNoteResponsePayload")
+        assert (note["status"], note["total_amount"], note["based_on"]) == ("draft", 7337, invoice["id"])
+        again = await bill.client.post("/receivables", json={"type": "credit_note", "based_on": invoice["id"]},
+                                       headers=bill.on)
+        assert again.status_code == 409, again.text
+        product_a = invoice["line_items"][0]["product"]["id"]
+        patched = await bill.client.patch(f"/receivables/{note['id']}", headers=bill.on, json={
+            "credit_note": {"line_items": {product_a: {"quantity": 1}}}})
+        assert patched.status_code == 200, patched.text
+        body = patched.json()
+        assert (body["subtotal"], body["discount"]["value"], body["discounted_subtotal"], body["total_amount"]) == (
+            1999, 200, 1799, 2141)
+        issued = await bill.act(note["id"], "issue")
+        assert issued.status_code == 200, issued.text
+        after = await bill.get(invoice["id"])
+        assert (after["status"], after["total_amount_with_credit_notes"], after["amount_due"]) == (
+            "issued", 5196, 5196)
+        assert after["related_documents"]["credit_note_ids"] == [note["id"]]
+        # the rest, as a full-remainder credit note: closes the invoice to the cent
+        rest = await bill.create({"type": "credit_note", "based_on": invoice["id"]})
+        assert rest["total_amount"] == 5196
+        assert (await bill.act(rest["id"], "issue")).status_code == 200
+        closed = await bill.get(invoice["id"])
+        assert (closed["status"], closed["amount_due"]) == ("canceled", 0)
+        assert await events_of(db, invoice["id"]) == [
+            "receivable.created", "receivable.issued", "receivable.updated", "receivable.canceled"]
+
+    async def test_cancel_with_payments_is_refused(self, bill):
+        invoice = await bill.issued()
+        assert (await bill.act(invoice["id"], "mark_as_partially_paid", {"amount_paid": 100})).status_code == 200
+        response = await bill.act(invoice["id"], "cancel")
+        assert response.status_code == 409, response.text
+
+    async def test_credit_note_for_a_paid_invoice_is_refused(self, bill):
+        invoice = await bill.issued()
+        assert (await bill.act(invoice["id"], "mark_as_paid")).status_code == 200
+        response = await bill.client.post("/receivables", json={"type": "credit_note", "based_on": invoice["id"]},
+                                          headers=bill.on)
+        assert response.status_code == 409, response.text
+
+
+class TestDraftEdits:
+    async def test_patch_put_delete_and_clone(self, bill):
+        invoice = await bill.create(bill.invoice())
+        patched = await bill.client.patch(f"/receivables/{invoice['id']}", headers=bill.on, json={
+            "invoice": {"memo": "Thanks", "discount": {"type": "amount", "amount": 4000}}})
+        assert patched.status_code == 200, patched.text
+        assert (patched.json()["memo"], patched.json()["discounted_subtotal"]) == ("Thanks", 20000)
+        wrong = await bill.client.patch(f"/receivables/{invoice['id']}", headers=bill.on,
+                                        json={"quote": {"memo": "x"}})
+        assert wrong.status_code == 409, wrong.text
+        put = await bill.client.put(f"/receivables/{invoice['id']}/line_items", headers=bill.on,
+                                    json={"data": [bill.line(1), bill.inline_line(500, 2, 700)]})
+        assert put.status_code == 200, put.text
+        assert [line["total_before_vat"] for line in put.json()["data"]] == [12000, 1000]
+        clone = await bill.act(invoice["id"], "clone")
+        assert clone.status_code == 201, clone.text
+        assert clone.json()["id"] != invoice["id"] and clone.json()["status"] == "draft"
+        assert clone.json()["total_amount"] == (await bill.get(invoice["id"]))["total_amount"]
+        deleted = await bill.client.delete(f"/receivables/{invoice['id']}", headers=bill.on)
+        assert deleted.status_code == 204
+        assert (await bill.client.get(f"/receivables/{invoice['id']}", headers=bill.on)).status_code == 404
+
+    async def test_issued_invoices_take_only_metadata_in_compliant_mode(self, bill):
+        invoice = await bill.issued()
+        ok = await bill.client.patch(f"/receivables/{invoice['id']}", headers=bill.on,
+                                     json={"issued_invoice": {"partner_metadata": {"erp": 7}}})
+        assert ok.status_code == 200, ok.text
+        refused = await bill.client.patch(f"/receivables/{invoice['id']}", headers=bill.on,
+                                          json={"issued_invoice": {"memo": "late"}})
+        assert refused.status_code == 409, refused.text
+        delete = await bill.client.delete(f"/receivables/{invoice['id']}", headers=bill.on)
+        assert delete.status_code == 409
