@@ -1,4 +1,4 @@
-"""Partners and credentials, token issue and revocation (spec 00 §4, spec 40 §1)."""
+"""Partners and credentials, token issue and revocation (docs/auth-entities.md, "Partners and tokens")."""
 
 from __future__ import annotations
 

@@ -35,13 +35,14 @@ def apply_changes(obj: Any, changes: dict[str, Any], *, required: Iterable[str] 
 @dataclass(frozen=True)
 class Resource(Generic[M]):
     repository: type[EntityScopedRepository[M]]
-    object_type: str  # the permission object (spec 40 §5.4)
+    object_type: str  # the permission object (docs/auth-entities.md, "Which permission an endpoint needs")
     event_object: str | None = None  # the webhook object type, when changes emit events
     owner_attr: str | None = None  # the creator column that `allowed_for_own` compares
     required: tuple[str, ...] = ()  # fields a PATCH may not clear
     events: tuple[str, str, str] = ("created", "updated", "deleted")
     # Resources with no object type of their own (payment terms, custom VAT rates): any user of
-    # the entity reads them, and writes need this permission instead (spec 40 §5.4).
+    # the entity reads them, and writes need this permission instead
+    # (docs/auth-entities.md, "Which permission an endpoint needs").
     write_permission: tuple[str, str] | None = None
 
     def check(self, ctx: RequestContext, action: str, obj: Any = None) -> None:

@@ -1,4 +1,5 @@
-"""The HTTP conventions every route shares, as one pure ASGI middleware (spec 00 §2, §3, §9).
+"""The HTTP conventions every route shares, as one pure ASGI middleware
+(docs/auth-entities.md, "Conventions every endpoint shares").
 
 In order: request id and process time; the ``x-monite-version`` check and echo; the entity
 header echo; ``Accept`` negotiation (406 only when JSON is explicitly excluded); rate limiting;

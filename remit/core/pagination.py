@@ -1,4 +1,6 @@
-"""Keyset cursor pagination and ``field__op`` filters, shared by every list endpoint (spec 00 §6, §7).
+"""Keyset cursor pagination and ``field__op`` filters, shared by every list endpoint.
+
+The rules: docs/auth-entities.md, "Lists and pagination"; how it is built: docs/architecture.md, "Lists".
 
 An endpoint declares a query model (a ``ListQuery`` subclass whose fields are Monite's query
 parameter names) and a ``Paginator`` that knows which column each sort field and filter means.

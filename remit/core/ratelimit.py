@@ -1,4 +1,4 @@
-"""Rate limiting with the `limits` library (spec 00 §9).
+"""Rate limiting with the `limits` library (docs/auth-entities.md, "Rate limits").
 
 Keys: the bearer token for authenticated calls, the client address for ``/auth/*`` and other
 calls without a token. Storage is per process unless ``REMIT_RATE_LIMIT_STORAGE`` names a

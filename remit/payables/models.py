@@ -37,7 +37,8 @@ payable_tags = Table(
 
 
 def currency_exchange(settings: dict | None, currency: str | None, total_amount: int | None) -> dict | None:
-    """The total in the entity's default currency, when its settings give a rate (spec 10 §2)."""
+    """The total in the entity's default currency, when its settings give a rate
+    (docs/payables.md, "The payable body")."""
     if currency is None or total_amount is None:
         return None
     default = ((settings or {}).get("currency") or {}).get("default")
@@ -90,7 +91,7 @@ class Payable(IdMixin, TimestampMixin, EntityOwned, Base):
     counterpart_address_id: Mapped[uuid.UUID | None]
     counterpart_bank_account_id: Mapped[uuid.UUID | None]
     counterpart_vat_id_id: Mapped[uuid.UUID | None]
-    counterpart: Mapped[dict | None]  # frozen snapshot (spec 10 §4.5)
+    counterpart: Mapped[dict | None]  # frozen snapshot (docs/payables.md, "Counterpart snapshot")
     counterpart_raw_data: Mapped[dict | None]
     sender: Mapped[str | None] = mapped_column(String(320))
     project_id: Mapped[uuid.UUID | None]

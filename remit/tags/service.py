@@ -1,4 +1,4 @@
-"""Tags: names unique per entity (case-sensitive); a duplicate is 400 (spec 30 §14.6)."""
+"""Tags: names unique per entity (case-sensitive); a duplicate is 400 (docs/master-data.md, "Tags")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The bridge between the script language and the database (STYLE.md): matching a submitted
-payable to a policy, starting its process, and advancing it when an approval request changes.
+"""Matching a submitted payable to a policy, starting its process, and advancing it when an
+approval request changes: the only bridge between the script language and the database
+(docs/architecture.md, "The approval script package").
 
 Everything runs in the transaction of the request that caused it. Row locks are taken in one
 order — payable, then process, then approval request — so concurrent approvals and manual
@@ -61,7 +62,7 @@ def parsed_script(session: Session, policy: ApprovalPolicy) -> lang.Script:
 
 
 def actor_id(ctx: RequestContext) -> uuid.UUID:
-    """Who acts: the entity user, or the partner credential's client id (spec 20 §3.1)."""
+    """Who acts: the entity user, or the partner credential's client id (docs/approvals.md, "Policies")."""
     return ctx.entity_user_id or ctx.principal.client_id
 
 
@@ -118,7 +119,8 @@ def _active_policies(session: Session, entity_id: uuid.UUID) -> list[Candidate]:
 
 def select_policy(session: Session, ctx: RequestContext, env: lang.Environment | Callable[[], lang.Environment], *,
                   only: uuid.UUID | None = None) -> Match:
-    """The active policy whose trigger matches, by priority; a tie at the top applies none (§4.3).
+    """The active policy whose trigger matches, by priority; a tie at the top applies none
+    (docs/approvals.md, "Matching a payable to a policy").
 
     ``env`` may be a function: the payable's snapshot is then only built if a candidate exists.
     """
@@ -168,7 +170,8 @@ def on_submitted(change: Change[Payable]) -> None:
 
 
 def catch_up(session: Session, ctx: RequestContext) -> None:
-    """After a policy is created or activated: payables waiting without a policy get one (§4.4)."""
+    """After a policy is created or activated: payables waiting without a policy get one
+    (docs/approvals.md, "Catch-up")."""
     waiting = session.scalars(
         PayableRepository(session, ctx).base().where(
             Payable.status == PayableStateEnum.approve_in_progress,
@@ -223,7 +226,8 @@ def start(session: Session, ctx: RequestContext, payable: Payable, policy: Appro
 
 def advance(session: Session, ctx: RequestContext, process: ApprovalProcess, payable: Payable, *,
             approver: uuid.UUID | None = None) -> None:
-    """Re-run the script with the requests' outcomes and carry out its plan (spec 20 §6.3, §6.4).
+    """Re-run the script with the requests' outcomes and carry out its plan
+    (docs/approvals-script.md, "Driving a process").
 
     ``approver`` is the user whose approval resumed the process (None at start or after a rejection):
     ``Payables.mark_as_paid`` records them as ``marked_as_paid_by_entity_user_id``.
@@ -293,7 +297,8 @@ def _carry_out(session: Session, ctx: RequestContext, process: ApprovalProcess, 
 
 
 def _fail(session: Session, ctx: RequestContext, process: ApprovalProcess, message: str, location: str | None) -> None:
-    """A runtime error (spec 20 §6.7): the process fails, its waiting requests are canceled."""
+    """A runtime error (docs/approvals.md, "Run-time errors"): the process fails, its waiting
+    requests are canceled."""
     requests = requests_of(session, process)
     # A request created earlier in the same run (a gate opened before the failing one) is not yet
     # recorded in ``process.gates``: find it by its gate location so it is canceled too.
@@ -316,7 +321,8 @@ def _fail(session: Session, ctx: RequestContext, process: ApprovalProcess, messa
 
 
 def cancel_process(session: Session, ctx: RequestContext, process: ApprovalProcess) -> None:
-    """Stop a process: waiting requests canceled, open steps canceled, the payable untouched (§7.2)."""
+    """Stop a process: waiting requests canceled, open steps canceled, the payable untouched
+    (docs/approvals.md, "Processes and steps")."""
     requests = requests_of(session, process)
     gates = []
     for gate in process.gates:
@@ -360,7 +366,8 @@ def requests_of(session: Session, process: ApprovalProcess) -> dict[uuid.UUID, A
 
 
 def _check_assignees(session: Session, entity_id: uuid.UUID, gate: dict[str, Any], location: str) -> None:
-    """Run-time check (§6.7): listed users must be active, listed roles must exist."""
+    """Run-time check (docs/approvals.md, "Run-time errors"): listed users must be active, listed
+    roles must exist."""
     for user_id in gate["user_ids"]:
         status = session.scalar(select(EntityUser.status).where(
             EntityUser.id == uuid.UUID(user_id), EntityUser.entity_id == entity_id))

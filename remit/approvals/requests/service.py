@@ -1,4 +1,5 @@
-"""Approval requests: manual ones, and approving/rejecting/canceling any (spec 20 §8)."""
+"""Approval requests: manual ones, and approving/rejecting/canceling any
+(docs/approvals.md, "Approval requests")."""
 
 from __future__ import annotations
 
@@ -109,7 +110,8 @@ def create_request(
 
 
 def _decide_check(ctx: RequestContext, request: ApprovalRequest) -> None:
-    """Only entity users; with ``approval_request.update`` (own counts); and eligible (§8.4)."""
+    """Only entity users; with ``approval_request.update`` (own counts); and eligible
+    (docs/approvals.md, "Who may approve or reject")."""
     if ctx.is_partner:
         raise OnlyEntityUsersDecide()
     ctx.check(OBJECT, "update")  # allowed_for_own counts as granted here: eligibility is the test

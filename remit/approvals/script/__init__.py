@@ -1,4 +1,4 @@
-"""The approval-policy language: triggers and scripts (spec 20 §5–§6).
+"""The approval-policy language: triggers and scripts.
 
 Pure Python and isolated from the web application: it imports only the standard library. Parse on
 write (``parse_trigger``, ``parse_script`` → ``ScriptError``), evaluate over a snapshot

@@ -4,8 +4,9 @@
 JSON into typed nodes, or a ``ScriptError`` listing every problem.
 
 Locations follow the JSON: ``script[0].if.all[1].params.required_approval_count``,
-``trigger.all[2].left_operand``. Limits (spec 20 §5.6, §6.8) are checked while walking, so a hostile
-document is rejected after at most ``MAX_NODES`` nodes and ``MAX_DEPTH`` levels of recursion.
+``trigger.all[2].left_operand``. Limits (docs/approvals-script.md, "Limits") are checked while
+walking, so a hostile document is rejected after at most ``MAX_NODES`` nodes and ``MAX_DEPTH``
+levels of recursion.
 
 Counting: every statement, condition, group, operand and expression-tree node is one node; a literal
 value (a number, a string, a list such as ``["EUR", "USD"]`` or a gate's ``user_ids``) is one node

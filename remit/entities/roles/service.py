@@ -1,4 +1,5 @@
-"""Roles: CRUD on permission documents (spec 40 §5)."""
+"""Roles: CRUD on permission documents
+(docs/auth-entities.md, "Entity users and roles", "The permission document")."""
 
 from __future__ import annotations
 

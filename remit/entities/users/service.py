@@ -1,4 +1,4 @@
-"""Entity users: CRUD, ``me`` and ``my_role`` (spec 40 §4)."""
+"""Entity users: CRUD, ``me`` and ``my_role`` (docs/auth-entities.md, "Entity users and roles")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""``GET /analytics/payables`` (spec 10 §11.2): one metric, aggregated, optionally by a dimension."""
+"""``GET /analytics/payables`` (docs/payables.md, "Analytics"): one metric, aggregated, optionally
+by a dimension."""
 
 from __future__ import annotations
 
