@@ -11,16 +11,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
+from remit.core.base import EntityOwned
 from remit.core.context import RequestContext
 from remit.core.errors import FieldError
 from remit.core.events import record_change
-from remit.core.pagination import ListQuery, Page, Paginator
+from remit.core.pagination import AnySelect, ListQuery, Page, Paginator
 from remit.core.repository import EntityScopedRepository
 
-M = TypeVar("M")
+M = TypeVar("M", bound=EntityOwned)
 
 
 def apply_changes(obj: Any, changes: dict[str, Any], *, required: Iterable[str] = ()) -> None:
@@ -84,7 +84,7 @@ class Resource(Generic[M]):
         self.check(ctx, action, obj)
         return obj
 
-    def scoped_list(self, session: Session, ctx: RequestContext) -> Select:
+    def scoped_list(self, session: Session, ctx: RequestContext) -> AnySelect:
         """The entity's objects the caller may read (``allowed_for_own`` → only its own)."""
         own = None if self.write_permission else ctx.own_filter(self.object_type)
         repo = self.repo(session, ctx)

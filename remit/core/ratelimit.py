@@ -52,7 +52,8 @@ class InlineMemoryStorage(MemoryStorage):
         now = time.time()
         if now >= self._next_sweep:
             self._next_sweep = now + 1.0
-            self._MemoryStorage__expire_events()
+            # mypy does not model name mangling: this is the base class's private __expire_events.
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
 
 
 class RateLimiter:

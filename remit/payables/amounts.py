@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from remit.core.money import percent_of, round_half_up
 from remit.payables.credit_notes.models import COUNTED
@@ -55,7 +55,14 @@ def line_item_amounts(unit_price: int | None, quantity: Decimal | None, tax: int
     return subtotal, tax_amount, subtotal + tax_amount
 
 
-def totals_from_lines(lines: list[Any], discount: int | None) -> dict[str, int | None]:
+class LineTotals(TypedDict):
+    subtotal: int
+    tax_amount: int
+    total_amount: int
+    tax: int | None  # the common rate, None when the line items differ
+
+
+def totals_from_lines(lines: list[Any], discount: int | None) -> LineTotals:
     """Payable amounts from its line items (docs/payables.md, "Amounts")."""
     subtotal = sum(li.subtotal or 0 for li in lines)
     tax_amount = sum(li.tax_amount or 0 for li in lines)

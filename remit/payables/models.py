@@ -44,7 +44,7 @@ def currency_exchange(settings: dict | None, currency: str | None, total_amount:
     default = ((settings or {}).get("currency") or {}).get("default")
     if not default or default == currency:
         return None
-    rate = money.exchange_rate(settings, currency, default)
+    rate = money.exchange_rate(settings or {}, currency, default)
     if rate is None:
         return None
     total = money.to_major(money.convert(total_amount, currency, default, rate), default)
@@ -125,7 +125,9 @@ class Payable(IdMixin, TimestampMixin, EntityOwned, Base):
         """The response body (``PayableResponseSchema``) of this payable, JSON-ready (``payables.wire``)."""
         from remit.payables import wire  # wire builds on this module
 
-        return wire.document(object_session(self), self)
+        session = object_session(self)
+        assert session is not None  # a payable is rendered inside the request's transaction
+        return wire.document(session, self)
 
 
 class PayableLineItem(IdMixin, TimestampMixin, EntityOwned, Base):

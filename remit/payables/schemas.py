@@ -463,7 +463,8 @@ class PayableMetricEnum(StrEnum):
 
 
 class AggregationFunctionEnum(StrEnum):
-    count = "count"
+    # Monite's member name; typeshed sees str.count, which an enum member may shadow.
+    count = "count"  # type: ignore[assignment]
     average = "average"
     summary = "summary"
     min = "min"

@@ -224,6 +224,15 @@ def start(session: Session, ctx: RequestContext, payable: Payable, policy: Appro
     return process
 
 
+# What the interpreter reads from the status of a gate's approval request.
+_GATE_RESULTS: dict[str, lang.GateResult] = {
+    ApprovalRequestStatus.waiting: "pending",
+    ApprovalRequestStatus.approved: "true",
+    ApprovalRequestStatus.rejected: "false",
+    ApprovalRequestStatus.canceled: "skipped",
+}
+
+
 def advance(session: Session, ctx: RequestContext, process: ApprovalProcess, payable: Payable, *,
             approver: uuid.UUID | None = None) -> None:
     """Re-run the script with the requests' outcomes and carry out its plan
@@ -235,16 +244,11 @@ def advance(session: Session, ctx: RequestContext, process: ApprovalProcess, pay
     policy_script = lang.parse_script(process.script_snapshot)
     env = lang.Environment(context=process.input, convert=snapshot.converter(settings_of(session, payable.entity_id)))
     requests = requests_of(session, process)
-    results = {}
+    results: dict[str, lang.GateResult] = {}
     for gate in process.gates:
         request = requests.get(gate["approval_request_id"])
         if request is not None:
-            results[gate["location"]] = {
-                ApprovalRequestStatus.waiting: "pending",
-                ApprovalRequestStatus.approved: "true",
-                ApprovalRequestStatus.rejected: "false",
-                ApprovalRequestStatus.canceled: "skipped",
-            }[request.status]
+            results[gate["location"]] = _GATE_RESULTS[request.status]
         elif gate["status"] == StepStatus.skipped:
             results[gate["location"]] = "skipped"
     try:
@@ -257,14 +261,14 @@ def advance(session: Session, ctx: RequestContext, process: ApprovalProcess, pay
 
 
 def _carry_out(session: Session, ctx: RequestContext, process: ApprovalProcess, payable: Payable,
-               plan: lang.Plan, requests: dict[uuid.UUID, ApprovalRequest], *,
+               plan: lang.Plan, requests: dict[str, ApprovalRequest], *,
                approver: uuid.UUID | None = None) -> None:
     gates = {g["location"]: dict(g) for g in process.gates}
     for location in plan.open:
         gate = gates[location]
         _check_assignees(session, process.entity_id, gate, location)
-        request = _create_request(session, process, gate, location)
-        gate.update(status=StepStatus.waiting, approval_request_id=str(request.id))
+        opened = _create_request(session, process, gate, location)
+        gate.update(status=StepStatus.waiting, approval_request_id=str(opened.id))
     for location in plan.cancel:
         gate = gates[location]
         request = requests.get(gate["approval_request_id"])
@@ -356,7 +360,8 @@ def on_manual_decision(change: Change[Payable]) -> None:
 # -- requests and transitions -----------------------------------------------------------------
 
 
-def requests_of(session: Session, process: ApprovalProcess) -> dict[uuid.UUID, ApprovalRequest]:
+def requests_of(session: Session, process: ApprovalProcess) -> dict[str, ApprovalRequest]:
+    """The process's approval requests by id, as the text a gate stores."""
     rows = session.scalars(
         select(ApprovalRequest).where(
             ApprovalRequest.entity_id == process.entity_id, ApprovalRequest.process_id == process.id
@@ -380,6 +385,7 @@ def _check_assignees(session: Session, entity_id: uuid.UUID, gate: dict[str, Any
 
 
 def _create_request(session: Session, process: ApprovalProcess, gate: dict[str, Any], location: str) -> ApprovalRequest:
+    assert process.created_by is not None  # ``start`` names the actor of every process
     request = new_request(
         session,
         entity_id=process.entity_id,

@@ -93,7 +93,7 @@ def create_request(
             EntityUser.entity_id == entity_id, EntityUser.status == "active", EntityUser.id.in_(payload.user_ids))))
         if found != set(payload.user_ids):
             raise FieldError(("body", "user_ids"), "Every user must be an active entity user of this entity")
-    else:
+    elif payload.role_ids is not None:  # the schema requires exactly one of the two lists
         found = set(session.scalars(select(Role.id).where(
             Role.entity_id == entity_id, Role.status == "active", Role.id.in_(payload.role_ids))))
         if found != set(payload.role_ids):

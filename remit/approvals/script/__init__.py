@@ -7,7 +7,7 @@ write (``parse_trigger``, ``parse_script`` → ``ScriptError``), evaluate over a
 
 from .errors import EvaluationError, ScriptError
 from .evaluator import Environment, evaluate_trigger
-from .interpreter import Action, Gate, Plan, dry_run, gates, run
+from .interpreter import Action, Gate, GateResult, Plan, dry_run, gates, run
 from .nodes import Script, Trigger
 from .parser import MAX_DEPTH, MAX_GATES, MAX_NODES, MAX_STRING
 from .scripts import parse_script
@@ -22,6 +22,7 @@ __all__ = [
     "Environment",
     "EvaluationError",
     "Gate",
+    "GateResult",
     "Plan",
     "Script",
     "ScriptError",

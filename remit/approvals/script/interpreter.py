@@ -154,7 +154,8 @@ class _State:
                 raise ValueError
         except (KeyError, ValueError, TypeError):
             raise EvaluationError("the stored interpreter state is not valid") from None
-        return cls(state["initial_status"], state["status"], dict(conditions), *(list(x) for x in lists),
+        opened, skipped, actions = (list(x) for x in lists)
+        return cls(state["initial_status"], state["status"], dict(conditions), opened, skipped, actions,
                    state["finished"], False)
 
     def dump(self) -> dict[str, Any]:

@@ -271,7 +271,7 @@ class DocumentParser:
         return OperatorCondition(op, left, right, location)
 
     def group(self, value: dict, location: str, depth: int, child: Callable[[Any, str, int], Any]) -> Group | None:
-        kinds = [k for k in ("all", "any") if k in value]
+        kinds: list[Literal["all", "any"]] = [k for k in ("all", "any") if k in value]
         if len(kinds) == 2:
             self.error(location, "use either 'all' or 'any', not both")
             return None

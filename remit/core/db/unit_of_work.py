@@ -121,7 +121,7 @@ class Database:
             return await asyncio.get_running_loop().run_in_executor(self._writer, call)
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
-    def _run(self, fn: Callable[..., T], args: tuple, kwargs: dict, write: bool) -> T:
+    def _run(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], write: bool) -> T:
         with self.transaction(write=write) as session:
             return fn(session, *args, **kwargs)
 

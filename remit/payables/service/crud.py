@@ -284,8 +284,9 @@ def update_payable(
         setattr(payable, key, value)
     _fix_types(payable)
     if raw is not ...:
-        payable.counterpart_raw_data = None if raw is None else {
-            **(payable.counterpart_raw_data or {}), **{k: v for k, v in raw.items() if k in payload.counterpart_raw_data.model_fields_set}
+        given = payload.counterpart_raw_data
+        payable.counterpart_raw_data = None if raw is None or given is None else {
+            **(payable.counterpart_raw_data or {}), **{k: v for k, v in raw.items() if k in given.model_fields_set}
         }
     if "amount_paid" in changes and changes["amount_paid"] is None:
         payable.amount_paid = 0
