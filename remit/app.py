@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -85,9 +86,10 @@ def bearer_security(app: FastAPI) -> None:
     """Declare bearer authentication on every /v1 operation but /auth/* in the OpenAPI document."""
     generate = app.openapi
 
-    def openapi() -> dict:
-        if app.openapi_schema is None:
-            schema = generate()
+    def openapi() -> dict[str, Any]:
+        schema = app.openapi_schema
+        if schema is None:
+            schema = generate()  # FastAPI's own: builds the document and keeps it as openapi_schema
             schema.setdefault("components", {}).setdefault("securitySchemes", {})["HTTPBearer"] = {
                 "type": "http", "scheme": "bearer", "description": "Access token from POST /v1/auth/token",
             }
@@ -95,6 +97,7 @@ def bearer_security(app: FastAPI) -> None:
                 if path.startswith("/v1/") and not path.startswith("/v1/auth/"):
                     for operation in operations.values():
                         operation["security"] = [{"HTTPBearer": []}]
-        return app.openapi_schema
+        return schema
 
-    app.openapi = openapi
+    # FastAPI's documented way to customise the document is to replace this method.
+    app.openapi = openapi  # type: ignore[method-assign]

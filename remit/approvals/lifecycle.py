@@ -1,4 +1,5 @@
-"""Transition tables of approval requests and processes (spec 20 §7.1, §8)."""
+"""Transition tables of approval requests and processes
+(docs/approvals.md, "Processes and steps", "Approval requests")."""
 
 from __future__ import annotations
 

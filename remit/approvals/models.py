@@ -51,8 +51,8 @@ class ApprovalProcess(IdMixin, TimestampMixin, EntityOwned, Base):
     meta: Mapped[dict] = mapped_column("metadata", JSONDocument)
     error: Mapped[dict | None]
     script_snapshot: Mapped[Any] = mapped_column(AnyJSON)
-    # The interpreter's stored outcomes (spec 20 §6.4) and one entry per gate: its parameters,
-    # step status and request id.
+    # The interpreter's stored outcomes (docs/approvals-script.md, "Driving a process") and one entry per
+    # gate: its parameters, step status and request id.
     state: Mapped[dict | None]
     gates: Mapped[list] = mapped_column(JSONDocument)
     created_by: Mapped[uuid.UUID | None]

@@ -1,4 +1,5 @@
-"""What a script sees (spec 20 §5.1): the payable as a plain dict, and Currency.convert."""
+"""What a script sees (docs/approvals-script.md, "Evaluation context"): the payable as a plain dict,
+and Currency.convert."""
 
 from __future__ import annotations
 

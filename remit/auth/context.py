@@ -2,8 +2,9 @@
 
 One SQL statement per request: the caller's user, role and entity (or, for a partner, the
 entity named by the header) together with the revocation flag of the token.
-Checks run in the order spec 40 §2 gives: token (401) → user active (401) → entity resolution
-(422 / 404 / 403) → entity status (403) → permission (403, in the service).
+Checks run in this order (docs/auth-entities.md, "Checks on every request"): token (401) →
+user active (401) → entity resolution (422 / 404 / 403) → entity status (403) → permission (403,
+in the service).
 """
 
 from __future__ import annotations

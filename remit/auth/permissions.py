@@ -1,4 +1,4 @@
-"""The one permission check every domain calls (spec 40 §5.3).
+"""The one permission check every domain calls (docs/auth-entities.md, "Permissions").
 
 A role's permission document (``BizObjectsSchema``) becomes a mapping
 ``(object_type, action) -> permission``; anything missing is ``not_allowed``. Partner tokens

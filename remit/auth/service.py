@@ -1,4 +1,4 @@
-"""Partners and credentials, token issue and revocation (spec 00 §4, spec 40 §1)."""
+"""Partners and credentials, token issue and revocation (docs/auth-entities.md, "Partners and tokens")."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ def revoke_token(session: Session, *, codec: TokenCodec, payload: schemas.Revoke
             raise Unauthorized("The token was not issued to this client")
         expires_at = expiry_datetime(principal)
         if expires_at > clock.now():
-            insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
             session.execute(
                 insert(RevokedToken)
                 .values(jti=principal.jti, expires_at=expires_at)
@@ -146,7 +146,7 @@ def signing_key(session: Session, configured: str) -> str:
         return configured
     stored = session.get(ServerSecret, SIGNING_KEY)
     if stored is None:
-        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         session.execute(
             insert(ServerSecret)
             .values(name=SIGNING_KEY, value=secrets.token_urlsafe(48), created_at=clock.now())

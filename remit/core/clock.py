@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 _offset = timedelta(0)
 
@@ -22,7 +23,7 @@ def reset() -> None:
     _offset = timedelta(0)
 
 
-def increasing(state: dict, key: str) -> datetime:
+def increasing(state: dict[Any, Any], key: str) -> datetime:
     """``now()``, made strictly later than the last value handed out under ``key`` in ``state``
     (a session's ``info``): rows written by one request list in the order they were written."""
     value = now()

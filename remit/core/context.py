@@ -42,9 +42,11 @@ class RequestContext:
         if not self.is_partner:
             raise Forbidden("This action requires a partner token")
 
-    def require_user(self) -> None:
-        if self.is_partner:
+    def require_user(self) -> uuid.UUID:
+        """The caller's entity user id; 403 for a partner token."""
+        if self.entity_user_id is None:  # a partner token
             raise Forbidden("This action requires an entity user token")
+        return self.entity_user_id
 
     def check(self, object_type: str, action: str, *, owner_id: uuid.UUID | None = _ANY) -> Permission:
         """Allow or raise 403. ``owner_id`` is the creator of the single object acted on."""

@@ -11,16 +11,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
+from remit.core.base import EntityOwned
 from remit.core.context import RequestContext
 from remit.core.errors import FieldError
 from remit.core.events import record_change
-from remit.core.pagination import ListQuery, Page, Paginator
+from remit.core.pagination import AnySelect, ListQuery, Page, Paginator
 from remit.core.repository import EntityScopedRepository
 
-M = TypeVar("M")
+M = TypeVar("M", bound=EntityOwned)
 
 
 def apply_changes(obj: Any, changes: dict[str, Any], *, required: Iterable[str] = ()) -> None:
@@ -35,13 +35,14 @@ def apply_changes(obj: Any, changes: dict[str, Any], *, required: Iterable[str] 
 @dataclass(frozen=True)
 class Resource(Generic[M]):
     repository: type[EntityScopedRepository[M]]
-    object_type: str  # the permission object (spec 40 §5.4)
+    object_type: str  # the permission object (docs/auth-entities.md, "Which permission an endpoint needs")
     event_object: str | None = None  # the webhook object type, when changes emit events
     owner_attr: str | None = None  # the creator column that `allowed_for_own` compares
     required: tuple[str, ...] = ()  # fields a PATCH may not clear
     events: tuple[str, str, str] = ("created", "updated", "deleted")
     # Resources with no object type of their own (payment terms, custom VAT rates): any user of
-    # the entity reads them, and writes need this permission instead (spec 40 §5.4).
+    # the entity reads them, and writes need this permission instead
+    # (docs/auth-entities.md, "Which permission an endpoint needs").
     write_permission: tuple[str, str] | None = None
 
     def check(self, ctx: RequestContext, action: str, obj: Any = None) -> None:
@@ -83,7 +84,7 @@ class Resource(Generic[M]):
         self.check(ctx, action, obj)
         return obj
 
-    def scoped_list(self, session: Session, ctx: RequestContext) -> Select:
+    def scoped_list(self, session: Session, ctx: RequestContext) -> AnySelect:
         """The entity's objects the caller may read (``allowed_for_own`` → only its own)."""
         own = None if self.write_permission else ctx.own_filter(self.object_type)
         repo = self.repo(session, ctx)

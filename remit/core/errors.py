@@ -7,7 +7,8 @@ Shape B (422): FastAPI's ``{"detail": [{"loc": [...], "msg": ..., "type": ...}]}
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -124,11 +125,20 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return error_response(500, "Server Error")
 
 
+E = TypeVar("E", bound=Exception)
+
+
+def _handle(app: FastAPI, exc_class: type[E], handler: Callable[[Request, E], Awaitable[JSONResponse]]) -> None:
+    # Starlette types every handler as taking any Exception, though it only calls a handler with
+    # the class it was registered for; this checks that pairing instead.
+    app.add_exception_handler(exc_class, handler)  # type: ignore[arg-type]
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(RemitError, _remit_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(FieldError, _field_error)
-    app.add_exception_handler(IntegrityError, _integrity_error)
-    app.add_exception_handler(DataError, _data_error)
-    app.add_exception_handler(Exception, _unexpected)
+    _handle(app, RemitError, _remit_error)
+    _handle(app, StarletteHTTPException, _http_error)
+    _handle(app, RequestValidationError, _validation_error)
+    _handle(app, FieldError, _field_error)
+    _handle(app, IntegrityError, _integrity_error)
+    _handle(app, DataError, _data_error)
+    _handle(app, Exception, _unexpected)

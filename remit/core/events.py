@@ -31,7 +31,8 @@ def record_change(session: Session, **fields: Any) -> uuid.UUID:
     """
     values = event_values(session, **fields)
     session.connection().execute(_INSERT_EVENT, values)
-    return values["id"]
+    event_id: uuid.UUID = values["id"]
+    return event_id
 
 
 def event_values(

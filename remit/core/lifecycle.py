@@ -41,11 +41,17 @@ from remit.core.runtime import runtime_of
 
 
 class Document(Protocol):
-    """What the engine needs of an object with a status."""
+    """What the engine needs of an object with a status (it reads them; only the engine's own
+    UPDATE writes ``status``)."""
 
-    id: Any
-    entity_id: Any
-    status: Any
+    @property
+    def id(self) -> Any: ...
+
+    @property
+    def entity_id(self) -> Any: ...
+
+    @property
+    def status(self) -> Any: ...
 
 
 T = TypeVar("T")
@@ -145,7 +151,8 @@ class History:
         """Insert a history row now (a Core INSERT, no unit-of-work flush); returns its id."""
         values = self.values(session, ctx, obj, event_type, event_data)
         session.connection().execute(_insert(self.table), values)
-        return values["id"]
+        row_id: uuid.UUID = values["id"]
+        return row_id
 
 
 @cache

@@ -1,4 +1,5 @@
-"""The HTTP conventions every route shares, as one pure ASGI middleware (spec 00 §2, §3, §9).
+"""The HTTP conventions every route shares, as one pure ASGI middleware
+(docs/auth-entities.md, "Conventions every endpoint shares").
 
 In order: request id and process time; the ``x-monite-version`` check and echo; the entity
 header echo; ``Accept`` negotiation (406 only when JSON is explicitly excluded); rate limiting;
@@ -84,7 +85,7 @@ class ConventionsMiddleware:
                 rejection = _json(406, {"error": {"message": "Only application/json responses are available"}})
 
         if rejection is None and self.limiter is not None:
-            verdict = self._limit(scope, headers, path)
+            verdict = self._limit(self.limiter, scope, headers, path)
             extra.extend(verdict.headers())
             if not verdict.allowed:
                 extra.append((b"retry-after", str(verdict.reset_in).encode()))
@@ -130,14 +131,14 @@ class ConventionsMiddleware:
             })
             await send_with_headers({"type": "http.response.body", "body": body})
 
-    def _limit(self, scope: Scope, headers: dict[bytes, bytes], path: str) -> Verdict:
+    def _limit(self, limiter: RateLimiter, scope: Scope, headers: dict[bytes, bytes], path: str) -> Verdict:
         authorization = headers.get(b"authorization")
         if authorization and not path.startswith("/v1/auth/"):
             key = "t:" + authorization.decode("latin-1")
         else:
             client = scope.get("client") or ("unknown", 0)
             key = f"ip:{client[0]}"
-        return self.limiter.hit(key)
+        return limiter.hit(key)
 
 
 def _empty_json_as_object(receive: Receive) -> Receive:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Any
 
 from babel.numbers import get_currency_precision
 from pydantic import Field
@@ -52,7 +52,7 @@ def percent_of(amount: int, basis_points: int | Decimal) -> int:
     return int(round_half_up(Decimal(amount) * Decimal(basis_points) / Decimal(10000)))
 
 
-def exchange_rate(settings: dict, from_currency: str, to_currency: str) -> Decimal | None:
+def exchange_rate(settings: dict[str, Any], from_currency: str, to_currency: str) -> Decimal | None:
     """The rate to turn ``from_currency`` into ``to_currency`` from an entity's settings
     (``currency.exchange_rates``: ``{base, to, rate}`` means 1 base = rate × to), or None."""
     if from_currency == to_currency:

@@ -1,4 +1,6 @@
-"""Keyset cursor pagination and ``field__op`` filters, shared by every list endpoint (spec 00 §6, §7).
+"""Keyset cursor pagination and ``field__op`` filters, shared by every list endpoint.
+
+The rules: docs/auth-entities.md, "Lists and pagination"; how it is built: docs/architecture.md, "Lists".
 
 An endpoint declares a query model (a ``ListQuery`` subclass whose fields are Monite's query
 parameter names) and a ``Paginator`` that knows which column each sort field and filter means.
@@ -22,13 +24,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from functools import partial
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Boolean, ColumnElement, Integer, Select, String, and_, bindparam, case, func, or_, tuple_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from remit.core.errors import BadRequest
 from remit.core.rowjson import BoundCodec
@@ -37,6 +40,8 @@ from remit.core.schemas import RequestDatetime
 
 T = TypeVar("T")
 TOKEN_VERSION = 1
+# A select of any columns (SQLAlchemy types a select by the types of the columns it returns).
+AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
 
 
 def token_key(secret: str) -> bytes:
@@ -114,12 +119,12 @@ class contains(ColumnElement[bool]):
 
 
 @compiles(contains)
-def _contains_default(element: contains, compiler, **kw) -> str:
+def _contains_default(element: contains, compiler: SQLCompiler, **kw: Any) -> str:
     return compiler.process(element.column.contains(element.value, autoescape=True), **kw)
 
 
 @compiles(contains, "sqlite")
-def _contains_sqlite(element: contains, compiler, **kw) -> str:
+def _contains_sqlite(element: contains, compiler: SQLCompiler, **kw: Any) -> str:
     needle = compiler.process(bindparam(None, element.value, type_=String()), **kw)
     return f"(instr({compiler.process(element.column, **kw)}, {needle}) > 0)"
 
@@ -144,28 +149,28 @@ class Paginator:
 
     endpoint: str
     query_model: type[ListQuery]
-    id_column: InstrumentedAttribute
-    sort_columns: dict[str, InstrumentedAttribute]
+    id_column: InstrumentedAttribute[Any]
+    sort_columns: dict[str, InstrumentedAttribute[Any]]
     default_sort: str = "created_at"
     # A filter whose meaning is not "this column, this operator" (e.g. a name prefix over two columns).
     custom_filters: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
     # Query field name (without operator) → column, when it differs from the model attribute.
-    columns: dict[str, InstrumentedAttribute] = field(default_factory=dict)
+    columns: dict[str, InstrumentedAttribute[Any]] = field(default_factory=dict)
     # False: every page request states its own ``limit``, which the token does not carry over.
     token_keeps_limit: bool = True
     # Page statements built once per shape, for base statements built once (``paginate(params=…)``).
-    _shapes: dict[tuple, tuple[Select, Select]] = field(default_factory=dict, init=False, repr=False)
+    _shapes: dict[tuple[Any, ...], tuple[AnySelect, AnySelect]] = field(default_factory=dict, init=False, repr=False)
 
     def paginate(
         self,
         session: Session,
-        stmt: Select,
+        stmt: AnySelect,
         query: ListQuery,
         *,
         scope: str,
         codec: BoundCodec | None = None,
         params: dict[str, Any] | None = None,
-    ) -> Page:
+    ) -> Page[Any]:
         """``stmt`` is the scoped base select of the model; ``scope`` binds tokens to the entity.
 
         With ``codec``, ``stmt`` selects a ``core.rowjson`` codec's unprocessed columns and the page
@@ -211,7 +216,7 @@ class Paginator:
 
         if codec is not None:
             key = partial(_row_key, codec, sort_col.key, self.id_column.key)
-            rows = session.connection().execute(page_stmt, values).all()
+            rows: list[Any] = list(session.connection().execute(page_stmt, values).all())
         else:
             key = partial(_object_key, sort_col.key)
             rows = list(session.scalars(page_stmt, values))
@@ -236,8 +241,8 @@ class Paginator:
         return name not in self.custom_filters and split_filter(name)[1] in _BINDABLE
 
     def _page_statement(
-        self, stmt: Select, filters: dict[str, Any], sort_col: Any, scan_desc: bool, after: tuple[Any, Any] | None
-    ) -> Select:
+        self, stmt: AnySelect, filters: dict[str, Any], sort_col: Any, scan_desc: bool, after: tuple[Any, Any] | None
+    ) -> AnySelect:
         """The page's statement: filters (bound by name where they can be), boundary, order, limit."""
         stmt = self.apply_filters(stmt, filters, bind=True)
         nullable = _nullable(sort_col)
@@ -263,7 +268,7 @@ class Paginator:
         beyond = and_(sort_col.is_not(None), beyond)
         return or_(beyond, sort_col.is_(None)) if greater else beyond
 
-    def apply_filters(self, stmt: Select, filters: ListQuery | dict[str, Any], *, bind: bool = False) -> Select:
+    def apply_filters(self, stmt: AnySelect, filters: ListQuery | dict[str, Any], *, bind: bool = False) -> AnySelect:
         """``stmt`` narrowed by the filters; with ``bind``, those that can be are bound parameters
         named ``f_<filter>`` (their values go in with the statement's other parameters)."""
         model = self.id_column.class_
@@ -318,8 +323,9 @@ class Paginator:
             raise InvalidPaginationToken() from None
 
     @staticmethod
-    def _restore(boundary: Sequence[Any], sort_col: InstrumentedAttribute) -> tuple[Any, uuid.UUID]:
+    def _restore(boundary: Sequence[Any], sort_col: InstrumentedAttribute[Any]) -> tuple[Any, uuid.UUID]:
         raw, raw_id = boundary
+        value: Any
         try:
             python_type = sort_col.type.python_type
             if raw is None:

@@ -1,4 +1,4 @@
-"""Rate limiting with the `limits` library (spec 00 §9).
+"""Rate limiting with the `limits` library (docs/auth-entities.md, "Rate limits").
 
 Keys: the bearer token for authenticated calls, the client address for ``/auth/*`` and other
 calls without a token. Storage is per process unless ``REMIT_RATE_LIMIT_STORAGE`` names a
@@ -52,7 +52,8 @@ class InlineMemoryStorage(MemoryStorage):
         now = time.time()
         if now >= self._next_sweep:
             self._next_sweep = now + 1.0
-            self._MemoryStorage__expire_events()
+            # mypy does not model name mangling: this is the base class's private __expire_events.
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
 
 
 class RateLimiter:

@@ -7,19 +7,22 @@ A repository is built from ``(session, ctx)``; its ``base()`` select is already 
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from remit.core.base import EntityOwned
 from remit.core.context import RequestContext
 from remit.core.errors import NotFound
 
-M = TypeVar("M")
+M = TypeVar("M", bound=EntityOwned)
 
 
 class EntityScopedRepository(Generic[M]):
-    model: ClassVar[type]
+    # The mapped class whose rows are ``M`` (a ClassVar cannot name a type variable, so the
+    # statements below carry ``M`` instead).
+    model: ClassVar[type[Any]]
     not_found: ClassVar[type[NotFound]] = NotFound
 
     def __init__(self, session: Session, ctx: RequestContext):
@@ -27,8 +30,9 @@ class EntityScopedRepository(Generic[M]):
         self.ctx = ctx
         self.entity_id = ctx.scoped_entity_id
 
-    def base(self) -> Select[tuple[M]]:
-        return select(self.model).where(self.model.entity_id == self.entity_id)
+    def base(self) -> Select[M]:
+        stmt: Select[M] = select(self.model).where(self.model.entity_id == self.entity_id)
+        return stmt
 
     def find(self, object_id: uuid.UUID) -> M | None:
         return self.session.scalars(self.base().where(self.model.id == object_id)).first()

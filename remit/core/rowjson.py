@@ -52,7 +52,7 @@ Convert = Callable[[Any], Any]
 RAW = NullType()  # no bind or result processing: values go to and come from the driver as they are
 
 
-class _JSONList(TypeDecorator):
+class _JSONList(TypeDecorator[Any]):
     impl = String
     cache_ok = True
 
@@ -129,7 +129,7 @@ class BoundCodec:
 
     __slots__ = ("names", "json", "_index", "_to_python")
 
-    def __init__(self, columns: Sequence[Column], sqlite: bool, layout: Sequence[str] = ()):
+    def __init__(self, columns: Sequence[Column[Any]], sqlite: bool, layout: Sequence[str] = ()):
         self.names = tuple(str(c.key) for c in columns)  # plain str: orjson refuses subclasses as keys
         self._index = {name: i for i, name in enumerate(self.names)}
         pairs = [_converters(c.type, sqlite) for c in columns]
@@ -147,7 +147,7 @@ class BoundCodec:
 
 def _row_to_json(
     names: Sequence[str], converters: Sequence[Convert | None], layout: Sequence[str]
-) -> Callable[[Sequence[Any]], dict]:
+) -> Callable[[Sequence[Any]], dict[str, Any]]:
     """``row → {column: JSON-ready value}`` as one generated function: a page calls it per row, and
     unrolled code is several times faster than a loop over the columns. Keys come in ``layout``
     order (names that are not columns hold ``None``, for the caller to fill), then the other columns."""
@@ -170,13 +170,14 @@ def _row_to_json(
         f"    return {{{', '.join(items)}}}\n"
     )
     exec(compile(source, f"<rowjson {names[0]}…>", "exec"), namespace)  # noqa: S102 - names are column keys
-    return namespace["row_to_json"]
+    row_to_json: Callable[[Sequence[Any]], dict[str, Any]] = namespace["row_to_json"]
+    return row_to_json
 
 
 class RowCodec:
     """Select ``columns`` unprocessed; ``bind(dialect_name)`` converts what comes back."""
 
-    def __init__(self, columns: Iterable[Column], *, layout: Sequence[str] = ()):
+    def __init__(self, columns: Iterable[Column[Any]], *, layout: Sequence[str] = ()):
         """``layout``: the key order of ``BoundCodec.json``'s dicts (e.g. a response model's fields)."""
         self.columns = tuple(columns)
         self.layout = tuple(str(name) for name in layout)
@@ -189,7 +190,7 @@ class RowCodec:
                 raise ValueError(f"RowCodec needs plain column names, not {column.name!r}")
         self._columns = tuple(type_coerce(column, RAW).label(column.name) for column in self.columns)
 
-    def select_list(self) -> tuple[Label, ...]:
+    def select_list(self) -> tuple[Label[Any], ...]:
         """The columns, unprocessed, under their own names: ``select(*codec.select_list())``."""
         return self._columns
 

@@ -19,6 +19,7 @@ if they are not where it expects them, so an upgrade can only lose the speed-up,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -35,9 +36,11 @@ def install() -> bool:
     global _installed
     if _installed:
         return True
-    is_sequence = getattr(_fastapi_utils, "field_annotation_is_sequence", None)
+    is_sequence: Callable[[Any], bool] | None = getattr(_fastapi_utils, "field_annotation_is_sequence", None)
     param_aliases = getattr(_fastapi_utils, "_get_param_aliases", None)
-    model_to_args = getattr(_fastapi_utils, "_request_param_model_to_args", None)
+    model_to_args: Callable[..., tuple[Any, list[Any]]] | None = getattr(
+        _fastapi_utils, "_request_param_model_to_args", None
+    )
     helpers = ("get_cached_model_fields", "_is_json_field", "_get_multidict_extras", "_validate_value_with_model_field")
     if is_sequence is None or param_aliases is None or model_to_args is None:
         return False
@@ -102,7 +105,8 @@ class _QueryPlan:
 
     @classmethod
     def build(cls, model_field: Any, model: Any, param_aliases: Any, is_sequence: Any) -> _QueryPlan:
-        fields, by_name = [], {}
+        fields: list[_Field] = []
+        by_name: dict[str, list[int]] = {}
         for index, field in enumerate(_fastapi_utils.get_cached_model_fields(model)):
             aliases = tuple(param_aliases(field, convert_underscores=False))
             fields.append(_Field(aliases, not _fastapi_utils._is_json_field(field)
@@ -126,9 +130,9 @@ class _QueryPlan:
         for index in touched:
             field = self.fields[index]
             alias, name = next(pair for pair in field.aliases if pair[1] in received)
-            value = received.getlist(name) if field.is_list else received.get(name)
-            if value is not None and not (field.is_list and len(value) == 0):
-                values[alias] = value
+            sent = received.getlist(name) if field.is_list else received.get(name)
+            if sent is not None and not (field.is_list and len(sent) == 0):
+                values[alias] = sent
             processed.add(name)
         values.update(_fastapi_utils._get_multidict_extras(received, processed))
         value: Any = values

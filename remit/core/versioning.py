@@ -1,4 +1,4 @@
-"""``x-monite-version`` handling (spec 00 §3).
+"""``x-monite-version`` handling (docs/auth-entities.md, "Version header").
 
 Every accepted date is served with the 2024-05-25 behaviour; the response echoes the newest
 known Monite version that is not newer than the requested date.

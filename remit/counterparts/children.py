@@ -30,7 +30,7 @@ from remit.counterparts.service import CounterpartRepository
 
 @dataclass(frozen=True)
 class Child:
-    model: type
+    model: type[Any]  # the sub-resource's mapped class
     object_type: str  # permission object
     event_object: str | None
     events: tuple[str, str, str]

@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel
 
 from remit.auth.deps import EntityCall
 from remit.core.routing import API_PREFIX, COMMON_ERRORS, errors
@@ -56,8 +57,8 @@ def _child_routes(
     id_name: str,
     child: children.Child,
     *,
-    create_schema: type,
-    update_schema: type,
+    create_schema: type[BaseModel],
+    update_schema: type[BaseModel],
     response: type,
     list_response: type,
     create_status: int,
@@ -75,7 +76,7 @@ def _child_routes(
     async def list_items(call: EntityCall, counterpart_id: uuid.UUID):
         return await call.run(child.list, counterpart_id=counterpart_id)
 
-    async def create_item(call: EntityCall, counterpart_id: uuid.UUID, payload: create_schema):
+    async def create_item(call: EntityCall, counterpart_id: uuid.UUID, payload: BaseModel):
         if create is not None:
             return await call.run(create, counterpart_id=counterpart_id, payload=payload)
         return await call.run(child.create, counterpart_id=counterpart_id, values=payload.model_dump(mode="json"))
@@ -83,7 +84,7 @@ def _child_routes(
     async def get_item(call: EntityCall, counterpart_id: uuid.UUID, child_id: ChildId):
         return await call.run(child.get, counterpart_id=counterpart_id, child_id=child_id)
 
-    async def update_item(call: EntityCall, counterpart_id: uuid.UUID, child_id: ChildId, payload: update_schema):
+    async def update_item(call: EntityCall, counterpart_id: uuid.UUID, child_id: ChildId, payload: BaseModel):
         changes = payload.model_dump(mode="json", exclude_unset=True)
         return await call.run(child.update, counterpart_id=counterpart_id, child_id=child_id, changes=changes)
 
@@ -91,6 +92,10 @@ def _child_routes(
         run = delete or child.delete
         await call.run(run, counterpart_id=counterpart_id, child_id=child_id)
         return Response(status_code=204)
+
+    # FastAPI reads each body model from its parameter's annotation: this sub-resource's schemas.
+    create_item.__annotations__["payload"] = create_schema
+    update_item.__annotations__["payload"] = update_schema
 
     name = collection.removesuffix("es") if collection == "addresses" else collection.removesuffix("s")
     router.add_api_route(base, list_items, methods=["GET"], response_model=list_response, name=f"list_{name}s")

@@ -48,7 +48,7 @@ class Counterpart(IdMixin, TimestampMixin, EntityOwned, Base):
     default_billing_address_id: Mapped[uuid.UUID | None]
     default_shipping_address_id: Mapped[uuid.UUID | None]
     partner_metadata: Mapped[dict | None]
-    # Soft delete: documents keep referring to a deleted counterpart (spec 30 §5.4).
+    # Soft delete: documents keep referring to a deleted counterpart (docs/master-data.md, "Counterparts").
     deleted_at: Mapped[datetime | None]
 
     tags: Mapped[list[Tag]] = relationship(secondary=counterpart_tags, lazy="selectin", order_by=Tag.name)

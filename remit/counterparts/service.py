@@ -1,7 +1,7 @@
 """Counterparts: organisations and individuals a payable comes from or an invoice goes to.
 
 Deleting a counterpart is a soft delete: it disappears from the API (404, hidden from lists)
-while payables and receivables that name it keep their reference (spec 30 §5.4, spec 10).
+while payables and receivables that name it keep their reference (docs/master-data.md, "Counterparts").
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ class EntityRepository:
         self.session = session
         self.ctx = ctx
 
-    def base(self) -> Select[tuple[Entity]]:
+    def base(self) -> Select[Entity]:
         stmt = select(Entity).where(Entity.partner_id == self.ctx.partner_id, Entity.status != EntityStatus.deleted)
         if not self.ctx.is_partner:
             stmt = stmt.where(Entity.id == self.ctx.entity_id)

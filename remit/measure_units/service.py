@@ -1,4 +1,4 @@
-"""Measure units (spec 30 §14.3); permissions are those of ``product``."""
+"""Measure units (docs/master-data.md, "Products and measure units"); permissions are those of ``product``."""
 
 from __future__ import annotations
 

@@ -1,11 +1,13 @@
-"""Derived payable values (spec 10 §4): pure functions of the payable, its line items and today."""
+"""Derived payable values: pure functions of the payable, its line items and today.
+
+The rules: docs/payables.md, "Amounts", "Due date and suggested payment term"."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from remit.core.money import percent_of, round_half_up
 from remit.payables.credit_notes.models import COUNTED
@@ -53,8 +55,15 @@ def line_item_amounts(unit_price: int | None, quantity: Decimal | None, tax: int
     return subtotal, tax_amount, subtotal + tax_amount
 
 
-def totals_from_lines(lines: list[Any], discount: int | None) -> dict[str, int | None]:
-    """Payable amounts from its line items (spec 10 §4.2)."""
+class LineTotals(TypedDict):
+    subtotal: int
+    tax_amount: int
+    total_amount: int
+    tax: int | None  # the common rate, None when the line items differ
+
+
+def totals_from_lines(lines: list[Any], discount: int | None) -> LineTotals:
+    """Payable amounts from its line items (docs/payables.md, "Amounts")."""
     subtotal = sum(li.subtotal or 0 for li in lines)
     tax_amount = sum(li.tax_amount or 0 for li in lines)
     rates = {li.tax for li in lines}
@@ -75,7 +84,8 @@ def derived_due_date(terms: dict[str, Any] | None, issued_at: date | None) -> da
 def suggested_term(
     terms: dict[str, Any] | None, issued_at: date | None, due_date: date | None, priority: str | None, today: date
 ) -> dict[str, Any] | None:
-    """The payment date to suggest and the discount then available (spec 10 §4.4)."""
+    """The payment date to suggest and the discount then available
+    (docs/payables.md, "Due date and suggested payment term")."""
     if not terms or issued_at is None:
         return {"date": due_date.isoformat(), "discount": 0} if due_date else None
     tiers = [(terms[t]["number_of_days"], terms[t]["discount"]) for t in ("term_1", "term_2") if terms.get(t)]

@@ -1,4 +1,4 @@
-"""Every failure the payables domain names (spec 10 §15)."""
+"""Every failure the payables domain names (docs/payables.md, "Errors")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The payable lifecycle as one table (spec 10 §6.2, seed 003).
+"""The payable lifecycle as one table (docs/payables.md, "Lifecycle").
 
 Every status change goes through ``remit.core.lifecycle.apply`` with a row from here; the docs
 page renders its state diagram from this table (``python -m remit.payables.lifecycle``).
@@ -46,7 +46,7 @@ PARTIAL_OUT_OF_BOUNDS = (
 
 
 def partial_amount_in_bounds(payable: Any, ctx: RequestContext, params: Mapping[str, Any]) -> None:
-    """0 < amount_paid < total_amount_with_credit_notes, with spec 10 §15's message."""
+    """0 < amount_paid < total_amount_with_credit_notes, else a 400 (docs/payables.md, "Errors")."""
     total = params["total"]
     amount = params["amount_paid"]
     if amount <= 0 or (total is not None and amount >= total):

@@ -37,13 +37,14 @@ payable_tags = Table(
 
 
 def currency_exchange(settings: dict | None, currency: str | None, total_amount: int | None) -> dict | None:
-    """The total in the entity's default currency, when its settings give a rate (spec 10 §2)."""
+    """The total in the entity's default currency, when its settings give a rate
+    (docs/payables.md, "The payable body")."""
     if currency is None or total_amount is None:
         return None
     default = ((settings or {}).get("currency") or {}).get("default")
     if not default or default == currency:
         return None
-    rate = money.exchange_rate(settings, currency, default)
+    rate = money.exchange_rate(settings or {}, currency, default)
     if rate is None:
         return None
     total = money.to_major(money.convert(total_amount, currency, default, rate), default)
@@ -90,7 +91,7 @@ class Payable(IdMixin, TimestampMixin, EntityOwned, Base):
     counterpart_address_id: Mapped[uuid.UUID | None]
     counterpart_bank_account_id: Mapped[uuid.UUID | None]
     counterpart_vat_id_id: Mapped[uuid.UUID | None]
-    counterpart: Mapped[dict | None]  # frozen snapshot (spec 10 §4.5)
+    counterpart: Mapped[dict | None]  # frozen snapshot (docs/payables.md, "Counterpart snapshot")
     counterpart_raw_data: Mapped[dict | None]
     sender: Mapped[str | None] = mapped_column(String(320))
     project_id: Mapped[uuid.UUID | None]
@@ -124,7 +125,9 @@ class Payable(IdMixin, TimestampMixin, EntityOwned, Base):
         """The response body (``PayableResponseSchema``) of this payable, JSON-ready (``payables.wire``)."""
         from remit.payables import wire  # wire builds on this module
 
-        return wire.document(object_session(self), self)
+        session = object_session(self)
+        assert session is not None  # a payable is rendered inside the request's transaction
+        return wire.document(session, self)
 
 
 class PayableLineItem(IdMixin, TimestampMixin, EntityOwned, Base):

@@ -170,7 +170,7 @@ class FileSchema(ResponseSchema):
 
 
 class PayableResponseSchema(ResponseSchema):
-    """Every property is always present; unset values are null (spec 10 §2)."""
+    """Every property is always present; unset values are null (docs/payables.md, "The payable body")."""
 
     id: uuid.UUID
     created_at: datetime
@@ -310,7 +310,7 @@ class LineItemInternalRequest(LineItemRequest):
 
 
 class LineItemsReplaceRequest(ResponseSchema):
-    """The outer object does not forbid extra keys (spec 00 §1); each item does."""
+    """The outer object does not forbid extra keys; each item does (docs/payables.md, "Line items")."""
 
     data: list[LineItemInternalRequest]
 
@@ -463,7 +463,8 @@ class PayableMetricEnum(StrEnum):
 
 
 class AggregationFunctionEnum(StrEnum):
-    count = "count"
+    # Monite's member name; typeshed sees str.count, which an enum member may shadow.
+    count = "count"  # type: ignore[assignment]
     average = "average"
     summary = "summary"
     min = "min"

@@ -1,4 +1,5 @@
-"""The draft → new rules (spec 10 §5): which fields a payable needs before it is ``new``."""
+"""The draft → new rules (docs/payables.md, "draft → new"): which fields a payable needs before it
+is ``new``."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""Payment terms (spec 30 §14.5): ``term_1.days < term_2.days < term_final.days``; term_2 needs term_1.
+"""Payment terms (docs/master-data.md, "Payment terms"): ``term_1.days < term_2.days <
+term_final.days``; term_2 needs term_1.
 
-Reads are open to every user of the entity; writes need ``entity.update`` (spec 40 §5.4).
+Reads are open to every user of the entity; writes need ``entity.update``
+(docs/auth-entities.md, "Which permission an endpoint needs").
 """
 
 from __future__ import annotations

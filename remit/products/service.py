@@ -1,4 +1,5 @@
-"""Products and services (spec 30 §14.2): prices in minor units of a known currency."""
+"""Products and services (docs/master-data.md, "Products and measure units"): prices in minor units
+of a known currency."""
 
 from __future__ import annotations
 

@@ -393,9 +393,9 @@ def balances(total_amount: int, credited: int, amount_paid: int, status: str) ->
 
 
 def amount_to_pay(amount_due: int, payment_terms: Mapping[str, Any] | None, today: date) -> int:
-    """``amount_due`` less the early-payment discount valid ``today`` (docs/receivables.md,
-    "Early-payment discount"): the discount of the first of ``term_1``, ``term_2`` whose
-    ``end_date`` (date or ISO string, set on issue) is not past. Before issue there is none."""
+    """``amount_due`` less the early-payment discount valid ``today``: the discount of the first of
+    ``term_1``, ``term_2`` whose ``end_date`` (date or ISO string, set on issue) is not past.
+    Before issue there is none (docs/receivables.md, "Early-payment discount")."""
     for tier in ("term_1", "term_2"):
         term = (payment_terms or {}).get(tier)
         if not term or term.get("end_date") is None:

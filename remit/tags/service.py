@@ -1,4 +1,4 @@
-"""Tags: names unique per entity (case-sensitive); a duplicate is 400 (spec 30 §14.6)."""
+"""Tags: names unique per entity (case-sensitive); a duplicate is 400 (docs/master-data.md, "Tags")."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class TagRepository(EntityScopedRepository[Tag]):
         stmt = self.base().where(Tag.name == name)
         if except_id is not None:
             stmt = stmt.where(Tag.id != except_id)
-        return self.session.execute(select(exists(stmt))).scalar()
+        return self.session.execute(select(exists(stmt))).scalar_one()
 
     def missing(self, tag_ids: list[uuid.UUID]) -> list[uuid.UUID]:
         found = set(self.session.scalars(select(Tag.id).where(Tag.entity_id == self.entity_id, Tag.id.in_(tag_ids))))

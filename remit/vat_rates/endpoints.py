@@ -20,7 +20,8 @@ async def get_vat_rates(
     counterpart_vat_id_id: uuid.UUID | None = None,
     product_type: str | None = None,
 ):
-    # counterpart_address_id, counterpart_vat_id_id and product_type are accepted and ignored (spec 30 §14.4).
+    # counterpart_address_id, counterpart_vat_id_id and product_type are accepted and ignored
+    # (docs/master-data.md, "VAT rates").
     return await call.run(service.list_vat_rates, counterpart_id=counterpart_id, entity_vat_id_id=entity_vat_id_id)
 
 

@@ -1,4 +1,5 @@
-"""VAT rates: the shipped catalogue for the entity's country (spec 30 §14.4) and custom rates.
+"""VAT rates: the shipped catalogue for the entity's country (docs/master-data.md, "VAT rates") and
+custom rates.
 
 Reads are open to every user of the entity; custom-rate writes need ``entity.update``.
 """

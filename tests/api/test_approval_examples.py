@@ -1,9 +1,10 @@
-"""Every worked example of spec 20 §10, end to end through the HTTP API, plus the process
-effects of spec 20 §9 (manual decisions, reopen, runtime errors).
+"""Every worked example (docs/approvals-script.md, "Worked examples"), end to end through the HTTP
+API, plus the effects of a process on the payable (docs/approvals.md, "Effects on the payable"): manual
+decisions, reopen, runtime errors.
 
-Each test builds the cast of §10 in a fresh entity: entity users Anna, Ben, Clara and Dan; role
+Each test builds the examples' cast in a fresh entity: entity users Anna, Ben, Clara and Dan; role
 R_FIN (finance: Anna and Dan); tag "Marketing"; counterpart ACME. The policies are created
-exactly as written in the spec (with the placeholders replaced by the real ids); Anna submits the
+exactly as the examples write them (with the placeholders replaced by the real ids); Anna submits the
 payables with her own token, and the documented users approve or reject with theirs. The
 assertions cover what a client can see — payable, process, steps, requests, history — and the
 event rows written in the same transaction (read through the ``db`` fixture).
@@ -38,12 +39,13 @@ def not_cancellable(process_id: str) -> str:
             "the following statuses: running, waiting")
 
 
-# -- the cast of §10 ---------------------------------------------------------------------------
+# -- the cast of the worked examples -----------------------------------------------------------
 
 
 @dataclass
 class World:
-    """One entity with the people, role, tag and counterpart of spec 20 §10."""
+    """One entity with the people, role, tag and counterpart of
+    docs/approvals-script.md, "Worked examples"."""
 
     client: httpx.AsyncClient
     partner: Any
@@ -62,7 +64,7 @@ class World:
                                     ("dan", self.dan))}[user_id]
 
     def fill(self, document: Any) -> Any:
-        """Replace the spec's placeholders (``U_ANNA``, ``R_FIN``, ``C_ACME`` …) with the real ids."""
+        """Replace the examples' placeholders (``U_ANNA``, ``R_FIN``, ``C_ACME`` …) with the real ids."""
         text = json.dumps(document)
         for placeholder, value in (("U_ANNA", self.anna.id), ("U_BEN", self.ben.id), ("U_CLARA", self.clara.id),
                                    ("U_DAN", self.dan.id), ("R_FIN", self.r_fin), ("T_MKT", self.t_mkt),
@@ -90,7 +92,7 @@ class World:
         return payable
 
     async def submit(self, payable: dict[str, Any], by: User | None = None) -> dict[str, Any]:
-        """Anna submits (spec 20 §10), unless someone else is named."""
+        """Anna submits, as in the worked examples, unless someone else is named."""
         by = by or self.anna
         return await self.ok("POST", f"/payables/{payable['id']}/submit_for_approval", headers=by.auth)
 
@@ -174,7 +176,7 @@ async def world(client, partner) -> World:
     return await make_world(client, partner)
 
 
-# -- the policies of §10, exactly as written ---------------------------------------------------
+# -- the worked examples' policies -------------------------------------------------------------
 
 EXAMPLE_1 = {
     "name": "Bills over 500 EUR",
@@ -758,7 +760,7 @@ class TestExample7CancelProcess:
         assert events(db, ar4a["id"]) == ["approval_request.created", "approval_request.canceled"]
 
 
-# -- spec 20 §9: manual decisions, reopen, runtime errors ---------------------------------------
+# -- docs/approvals.md, "Effects on the payable": manual decisions, reopen, runtime errors ------
 
 
 class TestManualDecisionWhileWaiting:
@@ -904,7 +906,7 @@ class TestAfterTheProcess:
 
 
 class TestTriggerForms:
-    """Trigger shapes of spec 20 §5.3–5.5, applied on submission."""
+    """Trigger shapes (docs/approvals-script.md, "Triggers"), applied on submission."""
 
     async def _matches(self, world: World, trigger: Any, **payable: Any) -> bool:
         policy = await world.policy({"name": "t", "trigger": trigger, "script": BEN_ONLY})
@@ -944,7 +946,8 @@ class TestTriggerForms:
 
 
 class TestActionRuntimeErrors:
-    """Spec 20 §6.7: an action the payable's status does not allow, or aimed at another payable."""
+    """Run-time errors (docs/approvals.md, "Run-time errors"): an action the payable's status does not allow,
+    or one aimed at another payable."""
 
     async def test_transition_not_allowed(self, world: World, db):
         policy = await world.policy({"name": "confused", "script": [

@@ -1,4 +1,5 @@
-"""Approval policies through the API (spec 20 §2, §3, §5.6, §6.8; permissions spec 40 §5.4):
+"""Approval policies through the API (docs/approvals.md, "Policies", "Permissions";
+docs/approvals-script.md, "Errors"):
 create, read, list with every filter and pages, update (PATCH semantics), delete, validation of
 script and trigger, tenancy and roles."""
 
@@ -359,7 +360,7 @@ class TestDelete:
         assert got["approval_policy_id"] == policy["id"]
         other = await new_payable(client, on)
         assert (await act(client, on, other["id"], "submit_for_approval")).json()["approval_policy_id"] is None
-        # The running process continues from its snapshot (spec 20 §3.5).
+        # The running process continues from its snapshot (docs/approvals.md, "Policies").
         [request] = (await client.get("/approval_requests", params={"object_id": payable["id"]},
                                       headers=on)).json()["data"]
         response = await client.post(f"/approval_requests/{request['id']}/approve", headers=approver.auth)
@@ -468,7 +469,7 @@ class TestList:
 
 
 class TestPermissions:
-    """Spec 40 §5.4: read/create/update/delete on ``approval_policy``."""
+    """Read/create/update/delete on ``approval_policy`` (docs/approvals.md, "Permissions")."""
 
     async def test_without_any_approval_policy_permission(self, client, partner, entity, on):
         policy = await create_policy(client, on, script=SCRIPT)

@@ -1,5 +1,5 @@
-"""Processes and steps of an approval policy (spec 20 §7; seed 000), and the remit extension
-``POST /approval_policies/dry_run``."""
+"""Processes and steps of an approval policy (docs/approvals.md, "Processes and steps"), and the
+remit extension ``POST /approval_policies/dry_run``."""
 
 from __future__ import annotations
 
@@ -324,7 +324,8 @@ class TestDryRun:
 
 
 class TestStepOutcomes:
-    """How steps end (spec 20 §6.2–6.3, §7.3) for script shapes the §10 examples do not use."""
+    """How steps end for script shapes the worked examples do not use
+    (docs/approvals-script.md, "Outcomes (three-valued)", "Steps")."""
 
     async def _run(self, client, partner, entity, script_of):
         eid = entity["id"]

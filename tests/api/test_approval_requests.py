@@ -1,4 +1,4 @@
-"""Approval requests through the API (spec 20 §8; permissions spec 40 §5.4): manual requests,
+"""Approval requests through the API (docs/approvals.md, "Approval requests", "Permissions"): manual requests,
 reading and listing with every filter, approve / reject (who may act, counts, conflicts) and
 cancel."""
 

@@ -1,4 +1,5 @@
-"""POST /auth/token, POST /auth/revoke and bearer checks on every call (spec 00 §4, spec 40 §2)."""
+"""POST /auth/token, POST /auth/revoke and bearer checks on every call
+(docs/auth-entities.md, "Partners and tokens", "Checks on every request")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Conventions every route shares (spec 00 §1-§3, §5, §9): version header, request id, error
-shapes, content negotiation, empty JSON bodies, rate limiting, the OpenAPI document."""
+"""Conventions every route shares (docs/auth-entities.md, "Conventions every endpoint shares"):
+version header, request id, error shapes, content negotiation, empty JSON bodies, rate limiting, the
+OpenAPI document."""
 
 from __future__ import annotations
 

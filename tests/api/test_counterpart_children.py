@@ -1,5 +1,6 @@
-"""What hangs off a counterpart (spec 30 §14.1): addresses, bank accounts (make_default),
-contacts (make_default), VAT ids, e-invoicing credentials; permissions and tenancy."""
+"""What hangs off a counterpart (docs/master-data.md, "Counterparts"): addresses, bank accounts
+(make_default), contacts (make_default), VAT ids, e-invoicing credentials; permissions and
+tenancy."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Counterparts (spec 30 §14.1): create, read, list with filters and pages, update, soft delete,
-partner metadata; permissions (spec 40 §5.4) and tenancy."""
+"""Counterparts (docs/master-data.md, "Counterparts"): create, read, list with filters and pages,
+update, soft delete, partner metadata; permissions
+(docs/auth-entities.md, "Which permission an endpoint needs") and tenancy."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Entities (spec 40 §3): create, list, read, update, (de)activate, settings, VAT ids,
+"""Entities (docs/auth-entities.md, "Entities"): create, list, read, update, (de)activate, settings, VAT ids,
 partner metadata, and who may call which of them."""
 
 from __future__ import annotations

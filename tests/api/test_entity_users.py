@@ -1,5 +1,5 @@
-"""Entity users (spec 40 §4): CRUD, soft delete, default role, privilege escalation,
-allowed_for_own, /me, filters and pagination."""
+"""Entity users (docs/auth-entities.md, "Entity users and roles"): CRUD, soft delete, default role,
+privilege escalation, allowed_for_own, /me, filters and pagination."""
 
 from __future__ import annotations
 

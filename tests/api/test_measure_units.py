@@ -1,5 +1,5 @@
-"""Measure units (spec 30 §14.3): a plain list, permissions of `product`, and products letting go
-of a deleted unit."""
+"""Measure units (docs/master-data.md, "Products and measure units"): a plain list, permissions of
+`product`, and products letting go of a deleted unit."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Payables CRUD (spec 10 §2, §3, §4, §7): create, read, list with every filter, sort and page,
-update with its amount and date rules, delete, request validation, and tenancy."""
+"""Payables CRUD
+(docs/payables.md, "Creating a payable", "The payable body", "Amounts", "Editing", "Deleting"):
+create, read, list with every filter, sort and page, update with its amount and date rules, delete,
+request validation, and tenancy."""
 
 from __future__ import annotations
 
@@ -501,7 +503,7 @@ class TestUpdatePayable:
 
 
 class TestAmountsToPay:
-    """The worked example of spec 10 §4.1, read on different days."""
+    """The worked example of docs/payables.md, "Amounts", read on different days."""
 
     @pytest.mark.parametrize(("day", "to_pay"), [(date(2024, 5, 8), 98000), (date(2024, 5, 15), 99000),
                                                  (date(2024, 5, 25), 100000)])

@@ -1,5 +1,7 @@
-"""The payable endpoints around the document (spec 10 §5, §8, §10, §11, §12): history, validation
-rules and validate, analytics, suggestions, template variables, files and OCR."""
+"""The payable endpoints around the document
+(docs/payables.md, "draft → new", "Files", "History", "Analytics", "Suggestions and template variables"):
+history, validation rules and validate, analytics, suggestions, template variables, files and
+OCR."""
 
 from __future__ import annotations
 

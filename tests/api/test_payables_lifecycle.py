@@ -1,6 +1,6 @@
-"""The payable lifecycle through the API (spec 10 §5.3, §6; seed 003): every (status, action) pair,
-the history row and the event row of each transition, the effects of each action, automatic
-promotion/demotion and ``payables_skip_approval_flow``."""
+"""The payable lifecycle through the API (docs/payables.md, "Lifecycle", "draft → new"): every
+(status, action) pair, the history row and the event row of each transition, the effects of each
+action, automatic promotion/demotion and ``payables_skip_approval_flow``."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ from tests.fixtures.payables import (
     status_changes,
 )
 
-# Spec 10 §6.2 (and §6.3 for PATCH, §6.2 "Decision (delete)" for DELETE): action → {source: target}.
+# action → {source: target}, as in docs/payables.md, "Lifecycle", "Editing", "Deleting" (the last two for
+# PATCH and DELETE).
 CHART: dict[str, dict[str, str]] = {
     "cancel": {"draft": "canceled", "new": "canceled"},
     "submit_for_approval": {"new": "approve_in_progress"},
@@ -170,7 +171,8 @@ class TestTransitionEffects:
 
     @pytest.mark.parametrize("body", [b"", b"{}"], ids=["sdk-no-body", "empty-object"])
     async def test_mark_as_paid_without_comment(self, client, on, body):
-        """The SDK sends ``mark_as_paid_by_id(id)`` as a zero-length JSON body (spec 00 §1)."""
+        """The SDK sends ``mark_as_paid_by_id(id)`` as a zero-length JSON body
+        (docs/auth-entities.md, "Request bodies")."""
         payable = await payable_in_state(client, on, "waiting_to_be_paid")
         response = await client.post(f"/payables/{payable['id']}/mark_as_paid", content=body,
                                      headers={**on, "content-type": "application/json"})

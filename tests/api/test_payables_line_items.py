@@ -1,5 +1,5 @@
-"""Payable line items (spec 10 §4.2, §9): the six endpoints, the amounts they drive on the payable
-with half-up rounding, the status rules, history and events."""
+"""Payable line items (docs/payables.md, "Amounts", "Line items"): the six endpoints, the amounts
+they drive on the payable with half-up rounding, the status rules, history and events."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Payable permissions for entity-user tokens (spec 10 §14, spec 40 §5.3–§5.4, seed 003): every
+"""Payable permissions for entity-user tokens (docs/payables.md, "Permissions"): every
 endpoint needs its action, a denial is 403 ``Action <action> for payable not allowed`` and changes
 nothing, ``allowed_for_own`` narrows lists and single-object actions to the caller's payables,
 and partner tokens skip RBAC."""

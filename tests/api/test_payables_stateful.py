@@ -1,7 +1,9 @@
-"""Random action sequences on one payable, checked step by step against a model of spec 10 §6.2.
+"""Random action sequences on one payable, checked step by step against a model of the lifecycle
+(docs/payables.md, "Lifecycle").
 
-The model knows the transition chart, the editing rules (§6.3), the draft ⇄ new rules with the
-default validation rules (§5.3) and the amount rules (§4.1, §4.2). After every step the API's
+The model knows the transition chart, the editing rules (docs/payables.md, "Editing"), the draft ⇄ new
+rules with the default validation rules (docs/payables.md, "draft → new") and the amount rules
+(docs/payables.md, "Amounts"). After every step the API's
 status must equal the model's, the amounts must keep their invariants, and exactly the expected
 ``status_changed`` history rows and event rows must exist: one per successful transition, none for
 a refused one.
@@ -126,7 +128,8 @@ def test_payable_lifecycle_state_machine(api, db):
             return self.complete and bool(self.lines)
 
         def _after_write(self) -> None:
-            """Promotion / demotion after a write to a draft or new payable (spec 10 §5.3)."""
+            """Promotion / demotion after a write to a draft or new payable
+            (docs/payables.md, "draft → new")."""
             if self.status == "draft" and self._valid():
                 self._move("new", "payable.updated")
             elif self.status == "new" and not self._valid():

@@ -1,5 +1,6 @@
-"""Payment terms (spec 30 §14.5): up to two discount tiers and a final term whose days grow
-strictly; reads open to every user of the entity, writes need `entity.update` (spec 40 §5.4)."""
+"""Payment terms (docs/master-data.md, "Payment terms"): up to two discount tiers and a final term
+whose days grow strictly; reads open to every user of the entity, writes need `entity.update`
+(docs/auth-entities.md, "Which permission an endpoint needs")."""
 
 from __future__ import annotations
 

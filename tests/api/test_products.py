@@ -1,6 +1,6 @@
-"""Products and services (spec 30 §14.2): prices in integer minor units of a known currency,
-measure units of the same entity, list filters and pages, permissions on `product` with
-`allowed_for_own` by `entity_user_id`, tenancy."""
+"""Products and services (docs/master-data.md, "Products and measure units"): prices in integer
+minor units of a known currency, measure units of the same entity, list filters and pages,
+permissions on `product` with `allowed_for_own` by `entity_user_id`, tenancy."""
 
 from __future__ import annotations
 

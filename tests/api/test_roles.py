@@ -1,4 +1,6 @@
-"""Roles and the permission document (spec 40 §5): CRUD, validation, and RBAC on /roles."""
+"""Roles and the permission document
+(docs/auth-entities.md, "Entity users and roles", "The permission document"): CRUD, validation, and
+RBAC on /roles."""
 
 from __future__ import annotations
 

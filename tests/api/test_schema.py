@@ -1,4 +1,5 @@
-"""The migrated schema is the models' schema (STYLE.md, Migrations): autogenerate finds nothing."""
+"""The migrated schema is the models' schema (docs/architecture.md, "Migrations"): autogenerate
+finds nothing."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Tags (spec 30 §14.6): names unique per entity (case-sensitive, 400 on a duplicate), list filters
-and pages, permissions on `tag` with `allowed_for_own` by creator, tenancy."""
+"""Tags (docs/master-data.md, "Tags"): names unique per entity (case-sensitive, 400 on a duplicate),
+list filters and pages, permissions on `tag` with `allowed_for_own` by creator, tenancy."""
 
 from __future__ import annotations
 

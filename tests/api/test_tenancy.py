@@ -1,4 +1,4 @@
-"""Tenancy (spec 00 §8, spec 40 §1-§2): another entity's objects are simply not there.
+"""Tenancy (docs/architecture.md, "Where tenancy is enforced"): another entity's objects are simply not there.
 
 The sweep walks the app's routes: every ``/v1`` route with an id in its path whose endpoint
 depends on ``EntityCall`` (or ``OptionalEntityCall``) is called, for an object of entity A, by

@@ -1,6 +1,6 @@
-"""VAT rates (spec 30 §14.4): the shipped catalogue for the entity's country, and the entity's own
-custom rates (value = sum of components). Reads open to every user; custom-rate writes need
-`entity.update`."""
+"""VAT rates (docs/master-data.md, "VAT rates"): the shipped catalogue for the entity's country, and
+the entity's own custom rates (value = sum of components). Reads open to every user; custom-rate
+writes need `entity.update`."""
 
 from __future__ import annotations
 

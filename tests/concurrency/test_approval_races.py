@@ -1,5 +1,6 @@
-"""Approvals raced on a real two-worker ``remit serve`` (spec 20 §6.4, §8.4, §9; lock order
-payable → process → request), on SQLite and on PostgreSQL.
+"""Approvals raced on a real two-worker ``remit serve`` (lock order payable → process → request:
+docs/approvals.md, "How it works", "Who may approve or reject", "Effects on the payable"), on SQLite
+and on PostgreSQL.
 
 Uses the ``server`` and ``remit`` fixtures of ``tests/concurrency/conftest.py``, but its own entity
 (so its policies never touch the payable races): three approvers U1, U2, U3 and one policy asking

@@ -1,4 +1,4 @@
-"""16 clients race every payable action on a real two-worker server (spec 10 §6.2 "Concurrency").
+"""16 clients race every payable action on a real two-worker server (docs/payables.md, "Race safety").
 
 Each race takes a fresh payable in a source status of the action, fires 16 identical requests
 at once over 16 warmed-up connections spread over two ``remit serve`` worker processes, and
@@ -11,19 +11,19 @@ What "exactly one wins" means per action:
   request gets 200 and the 15 others 409 ``{"error": {"message": "Payable couldn't be updated
   due to current state"}}``. The winner wrote one ``status_changed`` history row and one event;
   the losers wrote nothing.
-* ``DELETE`` — exactly one 204. The payable is then gone, and spec 10 §7.4 says every endpoint
-  answers 404 for it afterwards, so the 15 losers get **404** ``Payable with ID … not found.``
+* ``DELETE`` — exactly one 204. The payable is then gone, and every endpoint answers 404 for it
+  afterwards (docs/payables.md, "Deleting"), so the 15 losers get **404** ``Payable with ID … not found.``
   (not 409: the lifecycle engine's re-read tells "gone" from "moved on"). A deletion writes no
-  history row (§7.4) and one ``payable.deleted`` event.
-* ``mark_as_partially_paid`` — ``partially_paid`` is itself a source of the action (§6.2: the
-  value is cumulative and may be corrected by a later call), so 16 concurrent partial payments
-  on a ``waiting_to_be_paid`` payable do not conflict with each other: they serialise on the
-  row lock and **all 16 succeed** (200). What must happen exactly once is the status change
-  ``waiting_to_be_paid → partially_paid``: exactly one history row has that ``old_status``, the
-  15 others record ``partially_paid → partially_paid``. Every call writes one history row and
-  one ``payable.partially_paid`` event (16 + 16). No update is lost: each 200 body echoes its
-  own ``amount_paid``, and the payable keeps the amount of the request that committed last
-  (the one with the greatest ``updated_at``).
+  history row and one ``payable.deleted`` event.
+* ``mark_as_partially_paid`` — ``partially_paid`` is itself a source of the action (the value is
+  cumulative and may be corrected by a later call: docs/payables.md, "Notes on the transitions"), so
+  16 concurrent partial payments on a ``waiting_to_be_paid`` payable do not conflict with each
+  other: they serialise on the row lock and **all 16 succeed** (200). What must happen exactly once
+  is the status change ``waiting_to_be_paid → partially_paid``: exactly one history row has that
+  ``old_status``, the 15 others record ``partially_paid → partially_paid``. Every call writes one
+  history row and one ``payable.partially_paid`` event (16 + 16). No update is lost: each 200 body
+  echoes its own ``amount_paid``, and the payable keeps the amount of the request that committed
+  last (the one with the greatest ``updated_at``).
 * mixed — ``cancel``, ``submit_for_approval`` and ``approve_payment_operation`` on one ``new``
   payable at once: exactly one of the 16 wins, whichever it is; and 8 ``DELETE`` against 8
   ``submit_for_approval``: one wins, and the 15 losers get 404 if the DELETE won, 409 otherwise.
@@ -130,7 +130,7 @@ async def test_delete_one_winner(remit: Remit, server: Server, source: str) -> N
         gone = {"error": {"message": f"Payable with ID {pid} not found."}}
         assert all(o.body == gone for o in outcomes if o.status == 404)
         history_after, events_after = remit.counts(pid)
-        assert history_after == history_before  # no history for a deleted payable (spec 10 §7.4)
+        assert history_after == history_before  # no history for a deleted payable (docs/payables.md, "Deleting")
         assert events_after - events_before == 1
         assert remit.event_actions(pid)[-1] == "payable.deleted"
         response = await remit.http.get(f"/payables/{pid}", headers=headers)

@@ -1,6 +1,7 @@
-"""Approvals through the official ``monite`` SDK against ``remit serve`` (spec 20 §10): Example 1
-(one approver; approve, reject, cancel) and Example 3 (a chain of two approvers), with the
-approvers acting with their own entity-user tokens."""
+"""Approvals through the official ``monite`` SDK against ``remit serve``
+(docs/approvals-script.md, "Worked examples"): Example 1 (one approver; approve, reject, cancel) and
+Example 3 (a chain of two approvers), with the approvers acting with their own entity-user
+tokens."""
 
 from __future__ import annotations
 

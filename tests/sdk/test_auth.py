@@ -1,4 +1,5 @@
-"""Tokens through the SDK: both grants, refusals, revocation (spec 00 §4)."""
+"""Tokens through the SDK: both grants, refusals, revocation
+(docs/auth-entities.md, "Partners and tokens")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Entities through the SDK as a partner (spec 40)."""
+"""Entities through the SDK as a partner (docs/auth-entities.md, "Entities")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Entity users through the SDK: create, me / my_role, paging, refusals (spec 40 §4)."""
+"""Entity users through the SDK: create, me / my_role, paging, refusals
+(docs/auth-entities.md, "Entity users and roles")."""
 
 from __future__ import annotations
 

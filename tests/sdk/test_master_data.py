@@ -1,4 +1,4 @@
-"""Master data through the official SDK (spec 30 §14): a counterpart with its address, bank
+"""Master data through the official SDK (docs/master-data.md): a counterpart with its address, bank
 account, VAT id and contact; a product with a measure unit; a tag; payment terms; VAT rates."""
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""Seed 003 (manual status transitions) walked end to end through the official ``monite`` SDK
-against ``remit serve``: every documented move, the refused ones (409 with Monite's body), the
-partial-payment bounds, deletion, history, and a user whose role lacks ``cancel``."""
+"""The manual status transitions (docs/payables.md, "Lifecycle") walked end to end through the
+official ``monite`` SDK against ``remit serve``: every documented move, the refused ones (409 with
+Monite's body), the partial-payment bounds, deletion, history, and a user whose role lacks
+``cancel``."""
 
 from __future__ import annotations
 

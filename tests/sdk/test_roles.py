@@ -1,4 +1,5 @@
-"""Roles through the SDK: create, read, page, and the RBAC refusal (spec 40 §5)."""
+"""Roles through the SDK: create, read, page, and the RBAC refusal
+(docs/auth-entities.md, "Entity users and roles", "Permissions")."""
 
 from __future__ import annotations
 

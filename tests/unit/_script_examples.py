@@ -1,4 +1,5 @@
-"""The worked examples of spec 20 §10 as data, with placeholder UUIDs, shared by the script tests."""
+"""The worked examples (docs/approvals-script.md, "Worked examples") as data, with placeholder
+UUIDs, shared by the script tests."""
 
 from __future__ import annotations
 
@@ -107,7 +108,7 @@ EXAMPLES = {
 
 
 def invoice(**overrides: Any) -> dict[str, Any]:
-    """A §5.1 snapshot with sensible defaults."""
+    """A snapshot (docs/approvals-script.md, "Evaluation context") with sensible defaults."""
     data: dict[str, Any] = {
         "id": "9a9a9a9a-0000-4000-8000-000000009999",
         "amount": 75000,

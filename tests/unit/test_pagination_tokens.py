@@ -1,4 +1,5 @@
-"""Pagination tokens (spec 00 §6.3) and ``field__op`` filter names (§7), without a database."""
+"""Pagination tokens and ``field__op`` filter names (docs/auth-entities.md, "Lists and pagination"), without a
+database."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Derived payable values (spec 10 §4): pure functions of the payable, its line items and a date."""
+"""Derived payable values, pure functions of the payable, its line items and a date
+(docs/payables.md, "Amounts", "Due date and suggested payment term")."""
 
 from __future__ import annotations
 
@@ -125,7 +126,7 @@ class TestDueAndToPay:
 
     @pytest.mark.parametrize(("today", "discount", "to_pay"), [
         (date(2024, 4, 20), 200, 98000),  # before issue: tier 1
-        (date(2024, 5, 8), 200, 98000),  # the worked example of spec 10 §4.1
+        (date(2024, 5, 8), 200, 98000),  # the worked example of docs/payables.md, "Amounts"
         (date(2024, 5, 11), 200, 98000),  # last day of tier 1 (issued_at + 10)
         (date(2024, 5, 12), 100, 99000),
         (date(2024, 5, 15), 100, 99000),

@@ -1,5 +1,5 @@
-"""The payable transition table (``remit.payables.lifecycle.TABLE``) against the chart of spec 10
-§6.2, written out here by hand, and the engine's refusal paths without a database."""
+"""The payable transition table (``remit.payables.lifecycle.TABLE``) against the chart of
+docs/payables.md, "Lifecycle", written out here by hand, and the engine's refusal paths without a database."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from remit.payables.service.common import LIFECYCLE
 STATES = ["draft", "new", "approve_in_progress", "waiting_to_be_paid", "partially_paid", "paid", "canceled",
           "rejected"]
 
-# Spec 10 §6.2: action → (sources, target, permission, webhook event). Manual rows first.
+# docs/payables.md, "Lifecycle": action → (sources, target, permission, webhook event). Manual rows first.
 MANUAL_CHART = {
     "cancel": ({"draft", "new"}, "canceled", "cancel", "canceled"),
     "submit_for_approval": ({"new"}, "approve_in_progress", "submit", "submitted_for_approval"),
@@ -27,7 +27,7 @@ MANUAL_CHART = {
     "mark_as_partially_paid": ({"waiting_to_be_paid", "partially_paid"}, "partially_paid", "pay", "partially_paid"),
     "mark_as_paid": ({"waiting_to_be_paid", "partially_paid"}, "paid", "pay", "paid"),
 }
-# Automatic moves (§5.3 and the approval script rows): no endpoint, no permission.
+# Automatic moves (docs/payables.md, "draft → new", and the approval script rows): no endpoint, no permission.
 AUTOMATIC_CHART = {
     "promote": ({"draft"}, "new", "updated"),
     "demote": ({"new"}, "draft", "updated"),

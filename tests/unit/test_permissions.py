@@ -1,4 +1,5 @@
-"""The permission model (spec 40 §5.3): role documents, RequestContext.check and own_filter."""
+"""The permission model (docs/auth-entities.md, "Permissions"): role documents, RequestContext.check
+and own_filter."""
 
 from __future__ import annotations
 

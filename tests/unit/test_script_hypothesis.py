@@ -1,5 +1,6 @@
-"""Random input never breaks the language: parse gives a result or ``ScriptError``; evaluation and runs
-give a result or ``EvaluationError`` — nothing else escapes (STYLE.md, "The approval script interpreter")."""
+"""Random input never breaks the language: parse gives a result or ``ScriptError``; evaluation and
+runs give a result or ``EvaluationError`` — nothing else escapes
+(docs/architecture.md, "The approval script package")."""
 
 from __future__ import annotations
 

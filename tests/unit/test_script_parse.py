@@ -1,4 +1,5 @@
-"""Parse on write (spec 20 §5.5, §5.6, §6.1, §6.8): accepted shapes and located validation errors."""
+"""Parse on write: accepted shapes and located validation errors
+(docs/approvals-script.md, "Triggers", "Scripts", "Limits", "Errors")."""
 
 from __future__ import annotations
 
@@ -182,7 +183,7 @@ def test_plain_condition_statement():
     assert isinstance(statement, ExprCondition)
 
 
-# -- trigger validation (§5.6) ----------------------------------------------------------------
+# -- trigger validation (docs/approvals-script.md, "Triggers") --------------------------------
 
 
 def deep_trigger(levels: int) -> dict:
@@ -284,7 +285,7 @@ def test_several_errors_are_all_reported():
     ]
 
 
-# -- script validation (§6.8) -----------------------------------------------------------------
+# -- script validation (docs/approvals-script.md, "Scripts") ----------------------------------
 
 BAD_ID = "not-a-uuid"
 UNKNOWN = "0e0e0e0e-0000-4000-8000-00000000e999"

@@ -1,4 +1,5 @@
-"""Running scripts (spec 20 §6.2–6.4, §7.3): the worked examples walked step by step, then the rules."""
+"""Running scripts: the worked examples walked step by step, then the rules
+(docs/approvals-script.md, "Outcomes (three-valued)", "Running the list", "Driving a process", "Steps")."""
 
 from __future__ import annotations
 
@@ -246,7 +247,7 @@ def test_example_7_a_fresh_process_starts_over():
     assert dry_run(script, env(invoice(amount=30000)), trigger=parse_trigger(EXAMPLES["example_1"]["trigger"])) is None
 
 
-# -- requirements and the end of the list (§6.3) ----------------------------------------------
+# -- requirements and the end of the list (docs/approvals-script.md, "Running the list") ------
 
 G0 = users_gate([U_BEN], 1)
 G1 = users_gate([U_CLARA], 1)
@@ -311,7 +312,7 @@ def test_nested_sequences_run_in_order():
     check(walk.run({"script[0][1][0]": "true"}), actions=[("approve", None)], finished=True)
 
 
-# -- groups (§6.2) ----------------------------------------------------------------------------
+# -- groups (docs/approvals-script.md, "Outcomes (three-valued)") -----------------------------
 
 
 def test_sequential_any_asks_the_next_only_after_a_rejection():
@@ -422,7 +423,7 @@ def test_payable_already_out_of_approval_at_start():
         Walk([REJECT], status="waiting_to_be_paid").run()
 
 
-# -- resumption (§6.4) ------------------------------------------------------------------------
+# -- resumption (docs/approvals-script.md, "Driving a process") -------------------------------
 
 
 def test_conditions_are_evaluated_once():
@@ -491,7 +492,7 @@ def test_invalid_inputs_raise_evaluation_errors():
     check(run(script, env(), gate_results={}, state={}), open=["script[0]"])  # {} is a first run
 
 
-# -- gate params (§6.3 evaluated once, §6.7) --------------------------------------------------
+# -- gate params, evaluated once (docs/approvals-script.md, "Scripts", "Errors") --------------
 
 
 def test_gate_params_from_the_snapshot():

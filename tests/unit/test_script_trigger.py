@@ -1,4 +1,5 @@
-"""Evaluating triggers (spec 20 §5) — the worked examples and the value rules of §5.2/§5.3."""
+"""Evaluating triggers (docs/approvals-script.md, "Triggers") — the worked examples and the value rules
+(docs/approvals-script.md, "Evaluated strings", "Operator objects and operands")."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def matches(raw, environment: Environment) -> bool:
     return evaluate_trigger(parse_trigger(raw), environment)
 
 
-# -- worked examples (§10) --------------------------------------------------------------------
+# -- worked examples (docs/approvals-script.md, "Worked examples") ----------------------------
 
 EXAMPLE_CASES = [
     # Example 1: EUR and at least 500.00
@@ -80,7 +81,7 @@ def test_event_name_is_evaluated_literally():
     assert matches("{event_name == 'submit_for_approval'}", env()) is False
 
 
-# -- shapes (§5.5) ----------------------------------------------------------------------------
+# -- shapes (docs/approvals-script.md, "Triggers") --------------------------------------------
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -120,7 +121,7 @@ def test_legacy_amount_bounds_and_origin_filter():
     assert matches({"version": 1}, env()) is True
 
 
-# -- value rules (§5.2, §5.3) -----------------------------------------------------------------
+# -- value rules (docs/approvals-script.md, "Evaluated strings", "Operator objects and operands") ---
 
 SNAPSHOT = invoice(
     amount=50000,

@@ -1,4 +1,5 @@
-"""Bearer tokens (spec 00 §4.2): HS256 JWTs issued and verified by TokenCodec."""
+"""Bearer tokens (docs/auth-entities.md, "Partners and tokens"): HS256 JWTs issued and verified by
+TokenCodec."""
 
 from __future__ import annotations
 

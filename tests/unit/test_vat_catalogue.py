@@ -1,5 +1,5 @@
-"""The shipped VAT rate catalogue (spec 30 §14.4): every EU member state with its standard rate,
-ids that never change, and rates that start and end on their dates."""
+"""The shipped VAT rate catalogue (docs/master-data.md, "VAT rates"): every EU member state with its
+standard rate, ids that never change, and rates that start and end on their dates."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""x-monite-version matching (spec 00 §3): closest known version not newer than the request."""
+"""x-monite-version matching (docs/auth-entities.md, "Version header"): closest known version not
+newer than the request."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Approval policies: CRUD with the trigger and script parsed on write (spec 20 §3, §5.6, §6.8)."""
+"""Approval policies: CRUD with the trigger and script parsed on write (docs/approvals.md, "Policies")."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class PolicyRepository(EntityScopedRepository[ApprovalPolicy]):
         return policy
 
     def get_any(self, policy_id: uuid.UUID) -> ApprovalPolicy:
-        """Also a soft-deleted policy: its processes stay observable (spec 20 §7.2)."""
+        """Also a soft-deleted policy: its processes stay observable (docs/approvals.md, "Policies")."""
         policy = self.session.scalars(
             select(ApprovalPolicy).where(ApprovalPolicy.entity_id == self.entity_id, ApprovalPolicy.id == policy_id)
         ).first()
@@ -154,7 +154,7 @@ def update_policy(
 
 
 def delete_policy(session: Session, ctx: RequestContext, *, policy_id: uuid.UUID) -> None:
-    # DELETE needs ``approval_policy.delete`` (spec 40 §5.4), not ``update``.
+    # DELETE needs ``approval_policy.delete``, not ``update`` (docs/approvals.md, "Permissions").
     update_policy(session, ctx, policy_id=policy_id, payload=schemas.ApprovalPolicyUpdate(status="deleted"),
                   permission="delete")
 

@@ -1,5 +1,6 @@
-"""The bridge between the script language and the database (STYLE.md): matching a submitted
-payable to a policy, starting its process, and advancing it when an approval request changes.
+"""Matching a submitted payable to a policy, starting its process, and advancing it when an
+approval request changes: the only bridge between the script language and the database
+(docs/architecture.md, "The approval script package").
 
 Everything runs in the transaction of the request that caused it. Row locks are taken in one
 order — payable, then process, then approval request — so concurrent approvals and manual
@@ -61,7 +62,7 @@ def parsed_script(session: Session, policy: ApprovalPolicy) -> lang.Script:
 
 
 def actor_id(ctx: RequestContext) -> uuid.UUID:
-    """Who acts: the entity user, or the partner credential's client id (spec 20 §3.1)."""
+    """Who acts: the entity user, or the partner credential's client id (docs/approvals.md, "Policies")."""
     return ctx.entity_user_id or ctx.principal.client_id
 
 
@@ -118,7 +119,8 @@ def _active_policies(session: Session, entity_id: uuid.UUID) -> list[Candidate]:
 
 def select_policy(session: Session, ctx: RequestContext, env: lang.Environment | Callable[[], lang.Environment], *,
                   only: uuid.UUID | None = None) -> Match:
-    """The active policy whose trigger matches, by priority; a tie at the top applies none (§4.3).
+    """The active policy whose trigger matches, by priority; a tie at the top applies none
+    (docs/approvals.md, "Matching a payable to a policy").
 
     ``env`` may be a function: the payable's snapshot is then only built if a candidate exists.
     """
@@ -168,7 +170,8 @@ def on_submitted(change: Change[Payable]) -> None:
 
 
 def catch_up(session: Session, ctx: RequestContext) -> None:
-    """After a policy is created or activated: payables waiting without a policy get one (§4.4)."""
+    """After a policy is created or activated: payables waiting without a policy get one
+    (docs/approvals.md, "Catch-up")."""
     waiting = session.scalars(
         PayableRepository(session, ctx).base().where(
             Payable.status == PayableStateEnum.approve_in_progress,
@@ -221,9 +224,19 @@ def start(session: Session, ctx: RequestContext, payable: Payable, policy: Appro
     return process
 
 
+# What the interpreter reads from the status of a gate's approval request.
+_GATE_RESULTS: dict[str, lang.GateResult] = {
+    ApprovalRequestStatus.waiting: "pending",
+    ApprovalRequestStatus.approved: "true",
+    ApprovalRequestStatus.rejected: "false",
+    ApprovalRequestStatus.canceled: "skipped",
+}
+
+
 def advance(session: Session, ctx: RequestContext, process: ApprovalProcess, payable: Payable, *,
             approver: uuid.UUID | None = None) -> None:
-    """Re-run the script with the requests' outcomes and carry out its plan (spec 20 §6.3, §6.4).
+    """Re-run the script with the requests' outcomes and carry out its plan
+    (docs/approvals-script.md, "Driving a process").
 
     ``approver`` is the user whose approval resumed the process (None at start or after a rejection):
     ``Payables.mark_as_paid`` records them as ``marked_as_paid_by_entity_user_id``.
@@ -231,16 +244,11 @@ def advance(session: Session, ctx: RequestContext, process: ApprovalProcess, pay
     policy_script = lang.parse_script(process.script_snapshot)
     env = lang.Environment(context=process.input, convert=snapshot.converter(settings_of(session, payable.entity_id)))
     requests = requests_of(session, process)
-    results = {}
+    results: dict[str, lang.GateResult] = {}
     for gate in process.gates:
         request = requests.get(gate["approval_request_id"])
         if request is not None:
-            results[gate["location"]] = {
-                ApprovalRequestStatus.waiting: "pending",
-                ApprovalRequestStatus.approved: "true",
-                ApprovalRequestStatus.rejected: "false",
-                ApprovalRequestStatus.canceled: "skipped",
-            }[request.status]
+            results[gate["location"]] = _GATE_RESULTS[request.status]
         elif gate["status"] == StepStatus.skipped:
             results[gate["location"]] = "skipped"
     try:
@@ -253,14 +261,14 @@ def advance(session: Session, ctx: RequestContext, process: ApprovalProcess, pay
 
 
 def _carry_out(session: Session, ctx: RequestContext, process: ApprovalProcess, payable: Payable,
-               plan: lang.Plan, requests: dict[uuid.UUID, ApprovalRequest], *,
+               plan: lang.Plan, requests: dict[str, ApprovalRequest], *,
                approver: uuid.UUID | None = None) -> None:
     gates = {g["location"]: dict(g) for g in process.gates}
     for location in plan.open:
         gate = gates[location]
         _check_assignees(session, process.entity_id, gate, location)
-        request = _create_request(session, process, gate, location)
-        gate.update(status=StepStatus.waiting, approval_request_id=str(request.id))
+        opened = _create_request(session, process, gate, location)
+        gate.update(status=StepStatus.waiting, approval_request_id=str(opened.id))
     for location in plan.cancel:
         gate = gates[location]
         request = requests.get(gate["approval_request_id"])
@@ -293,7 +301,8 @@ def _carry_out(session: Session, ctx: RequestContext, process: ApprovalProcess, 
 
 
 def _fail(session: Session, ctx: RequestContext, process: ApprovalProcess, message: str, location: str | None) -> None:
-    """A runtime error (spec 20 §6.7): the process fails, its waiting requests are canceled."""
+    """A runtime error (docs/approvals.md, "Run-time errors"): the process fails, its waiting
+    requests are canceled."""
     requests = requests_of(session, process)
     # A request created earlier in the same run (a gate opened before the failing one) is not yet
     # recorded in ``process.gates``: find it by its gate location so it is canceled too.
@@ -316,7 +325,8 @@ def _fail(session: Session, ctx: RequestContext, process: ApprovalProcess, messa
 
 
 def cancel_process(session: Session, ctx: RequestContext, process: ApprovalProcess) -> None:
-    """Stop a process: waiting requests canceled, open steps canceled, the payable untouched (§7.2)."""
+    """Stop a process: waiting requests canceled, open steps canceled, the payable untouched
+    (docs/approvals.md, "Processes and steps")."""
     requests = requests_of(session, process)
     gates = []
     for gate in process.gates:
@@ -350,7 +360,8 @@ def on_manual_decision(change: Change[Payable]) -> None:
 # -- requests and transitions -----------------------------------------------------------------
 
 
-def requests_of(session: Session, process: ApprovalProcess) -> dict[uuid.UUID, ApprovalRequest]:
+def requests_of(session: Session, process: ApprovalProcess) -> dict[str, ApprovalRequest]:
+    """The process's approval requests by id, as the text a gate stores."""
     rows = session.scalars(
         select(ApprovalRequest).where(
             ApprovalRequest.entity_id == process.entity_id, ApprovalRequest.process_id == process.id
@@ -360,7 +371,8 @@ def requests_of(session: Session, process: ApprovalProcess) -> dict[uuid.UUID, A
 
 
 def _check_assignees(session: Session, entity_id: uuid.UUID, gate: dict[str, Any], location: str) -> None:
-    """Run-time check (§6.7): listed users must be active, listed roles must exist."""
+    """Run-time check (docs/approvals.md, "Run-time errors"): listed users must be active, listed
+    roles must exist."""
     for user_id in gate["user_ids"]:
         status = session.scalar(select(EntityUser.status).where(
             EntityUser.id == uuid.UUID(user_id), EntityUser.entity_id == entity_id))
@@ -373,6 +385,7 @@ def _check_assignees(session: Session, entity_id: uuid.UUID, gate: dict[str, Any
 
 
 def _create_request(session: Session, process: ApprovalProcess, gate: dict[str, Any], location: str) -> ApprovalRequest:
+    assert process.created_by is not None  # ``start`` names the actor of every process
     request = new_request(
         session,
         entity_id=process.entity_id,

@@ -1,4 +1,4 @@
-"""Processes and steps of a policy (spec 20 §7); cancel as seed 000 shows."""
+"""Processes and steps of a policy, and cancelling a process (docs/approvals.md, "Processes and steps")."""
 
 from __future__ import annotations
 

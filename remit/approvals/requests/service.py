@@ -1,4 +1,5 @@
-"""Approval requests: manual ones, and approving/rejecting/canceling any (spec 20 §8)."""
+"""Approval requests: manual ones, and approving/rejecting/canceling any
+(docs/approvals.md, "Approval requests")."""
 
 from __future__ import annotations
 
@@ -92,7 +93,7 @@ def create_request(
             EntityUser.entity_id == entity_id, EntityUser.status == "active", EntityUser.id.in_(payload.user_ids))))
         if found != set(payload.user_ids):
             raise FieldError(("body", "user_ids"), "Every user must be an active entity user of this entity")
-    else:
+    elif payload.role_ids is not None:  # the schema requires exactly one of the two lists
         found = set(session.scalars(select(Role.id).where(
             Role.entity_id == entity_id, Role.status == "active", Role.id.in_(payload.role_ids))))
         if found != set(payload.role_ids):
@@ -109,7 +110,8 @@ def create_request(
 
 
 def _decide_check(ctx: RequestContext, request: ApprovalRequest) -> None:
-    """Only entity users; with ``approval_request.update`` (own counts); and eligible (§8.4)."""
+    """Only entity users; with ``approval_request.update`` (own counts); and eligible
+    (docs/approvals.md, "Who may approve or reject")."""
     if ctx.is_partner:
         raise OnlyEntityUsersDecide()
     ctx.check(OBJECT, "update")  # allowed_for_own counts as granted here: eligibility is the test

@@ -1,4 +1,4 @@
-"""The approval-policy language: triggers and scripts (spec 20 §5–§6).
+"""The approval-policy language: triggers and scripts.
 
 Pure Python and isolated from the web application: it imports only the standard library. Parse on
 write (``parse_trigger``, ``parse_script`` → ``ScriptError``), evaluate over a snapshot
@@ -7,7 +7,7 @@ write (``parse_trigger``, ``parse_script`` → ``ScriptError``), evaluate over a
 
 from .errors import EvaluationError, ScriptError
 from .evaluator import Environment, evaluate_trigger
-from .interpreter import Action, Gate, Plan, dry_run, gates, run
+from .interpreter import Action, Gate, GateResult, Plan, dry_run, gates, run
 from .nodes import Script, Trigger
 from .parser import MAX_DEPTH, MAX_GATES, MAX_NODES, MAX_STRING
 from .scripts import parse_script
@@ -22,6 +22,7 @@ __all__ = [
     "Environment",
     "EvaluationError",
     "Gate",
+    "GateResult",
     "Plan",
     "Script",
     "ScriptError",

@@ -1,4 +1,4 @@
-"""The two exceptions the policy language lets escape (spec 20 §5.6, §6.7, §6.8)."""
+"""The two exceptions the policy language lets escape (docs/approvals-script.md, "Errors")."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ class ScriptError(Exception):
 
 
 class EvaluationError(Exception):
-    """A problem found while evaluating (run time, §6.7). ``str(exc)`` is the message alone."""
+    """A problem found while evaluating, at run time (docs/approvals-script.md, "Errors").
+    ``str(exc)`` is the message alone."""
 
     def __init__(self, message: str, location: str | None = None) -> None:
         self.message = message

@@ -1,4 +1,5 @@
-"""Evaluate expressions, operands and conditions over a snapshot (spec 20 §5)."""
+"""Evaluate expressions, operands and conditions over a snapshot
+(docs/approvals-script.md, "Evaluated strings", "Operator objects and operands")."""
 
 from __future__ import annotations
 
@@ -28,9 +29,10 @@ from .nodes import (
 class Environment:
     """What evaluation may see.
 
-    ``context`` is ``{"event_name": "submitted_for_approval", "invoice": {...}}`` (spec 20 §5.1).
-    ``convert(amount, from_currency, to_currency)`` is ``Currency.convert`` with the entity's rates; it
-    raises ``LookupError`` (or ``EvaluationError``) when there is no rate.
+    ``context`` is ``{"event_name": "submitted_for_approval", "invoice": {...}}``
+    (docs/approvals-script.md, "Evaluation context"). ``convert(amount, from_currency,
+    to_currency)`` is ``Currency.convert`` with the entity's rates; it raises ``LookupError`` (or
+    ``EvaluationError``) when there is no rate.
     """
 
     context: dict[str, Any]
@@ -145,7 +147,8 @@ def condition(node: Any, env: Environment) -> bool:
 
 
 def evaluate_trigger(trigger: Trigger, env: Environment) -> bool:
-    """Whether a payable matches a trigger (spec 20 §5). Raises ``EvaluationError``."""
+    """Whether a payable matches a trigger (docs/approvals-script.md, "Triggers"). Raises
+    ``EvaluationError``."""
     if trigger.root is None:
         return True
     return condition(trigger.root, env)

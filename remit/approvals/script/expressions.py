@@ -1,4 +1,5 @@
-"""Evaluated strings ``"{…}"``: tokenizer, syntax tree and recursive-descent parser (spec 20 §5.2).
+"""Evaluated strings ``"{…}"``: tokenizer, syntax tree and recursive-descent parser
+(docs/approvals-script.md, "Evaluated strings").
 
 Grammar::
 
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-# -- callables (spec 20 §6.6) -----------------------------------------------------------------
+# -- callables (docs/approvals-script.md, "Callables") ----------------------------------------
 
 CallableKind = Literal["function", "action", "gate"]
 
@@ -447,7 +448,8 @@ def parse(text: str, *, offset: int = 2, max_height: int = 16, max_nodes: int = 
 
 
 def problems(expr: Expr, *, place: Literal["trigger", "script"], allow_action_root: bool = False) -> list[str]:
-    """Names and calls the tree may not use where it stands (spec 20 §5.6, §6.8)."""
+    """Names and calls the tree may not use where it stands
+    (docs/approvals-script.md, "Triggers", "Callables")."""
     found: list[str] = []
     stack: list[tuple[Expr, bool]] = [(expr, True)]
     while stack:

@@ -1,4 +1,5 @@
-"""Run a script: gates, three-valued outcomes and deterministic resumption (spec 20 §6.2–6.4, §7.3).
+"""Run a script: gates, three-valued outcomes and deterministic resumption
+(docs/approvals-script.md, "Outcomes (three-valued)", "Running the list", "Driving a process", "Steps").
 
 ``run`` is a pure function. Each call re-runs the whole statement list over the same snapshot, with
 the outcome of every gate that has a request (``gate_results``) and the interpreter's own ``state``
@@ -74,7 +75,7 @@ class Plan:
     state: dict[str, Any] = field(default_factory=dict)
 
 
-# -- gates (spec 20 §6.3 "evaluated once", §7.3) ----------------------------------------------
+# -- gates, params evaluated once (docs/approvals-script.md, "Scripts", "Steps") --------------
 
 
 def _shown(value: Any) -> str:
@@ -118,7 +119,8 @@ def _evaluate_gate(node: GateNode, env: Environment) -> Gate:
 
 
 def gates(script: Script, env: Environment) -> list[Gate]:
-    """Every approval gate in document order, depth-first, with ``params`` evaluated (spec 20 §7.3)."""
+    """Every approval gate in document order, depth-first, with ``params`` evaluated
+    (docs/approvals-script.md, "Steps")."""
     return [_evaluate_gate(node, env) for node in script.gate_nodes]
 
 
@@ -152,7 +154,8 @@ class _State:
                 raise ValueError
         except (KeyError, ValueError, TypeError):
             raise EvaluationError("the stored interpreter state is not valid") from None
-        return cls(state["initial_status"], state["status"], dict(conditions), *(list(x) for x in lists),
+        opened, skipped, actions = (list(x) for x in lists)
+        return cls(state["initial_status"], state["status"], dict(conditions), opened, skipped, actions,
                    state["finished"], False)
 
     def dump(self) -> dict[str, Any]:
@@ -323,7 +326,8 @@ def _check_results(gate_results: Mapping[str, Any], locations: set[str]) -> Mapp
 
 def run(script: Script, env: Environment, *, gate_results: Mapping[str, GateResult],
         state: Mapping[str, Any] | None, payable_status: str = APPROVE_IN_PROGRESS) -> Plan:
-    """Run (or resume) a script and say what to do now (spec 20 §6.3, §6.4).
+    """Run (or resume) a script and say what to do now
+    (docs/approvals-script.md, "Running the list", "Driving a process").
 
     ``state`` is None (or ``{}``) on the first run and ``Plan.state`` of the previous run afterwards;
     ``payable_status`` is only read on the first run (later runs replay from the stored status).

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from .expressions import Expr
 
-# -- operands (spec 20 §5.3) ------------------------------------------------------------------
+# -- operands (docs/approvals-script.md, "Operator objects and operands") ---------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ class CallOperand:
 Operand = LitOperand | ExprOperand | RefOperand | CallOperand
 
 
-# -- conditions (spec 20 §5.2–5.4) ------------------------------------------------------------
+# -- conditions (docs/approvals-script.md, "Triggers") ----------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +64,7 @@ class OperatorCondition:
 Condition = Const | ExprCondition | OperatorCondition
 
 
-# -- script statements (spec 20 §6.1) ---------------------------------------------------------
+# -- script statements (docs/approvals-script.md, "Scripts") ----------------------------------
 
 
 @dataclass(frozen=True, slots=True)

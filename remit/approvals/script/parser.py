@@ -4,8 +4,9 @@
 JSON into typed nodes, or a ``ScriptError`` listing every problem.
 
 Locations follow the JSON: ``script[0].if.all[1].params.required_approval_count``,
-``trigger.all[2].left_operand``. Limits (spec 20 §5.6, §6.8) are checked while walking, so a hostile
-document is rejected after at most ``MAX_NODES`` nodes and ``MAX_DEPTH`` levels of recursion.
+``trigger.all[2].left_operand``. Limits (docs/approvals-script.md, "Limits") are checked while
+walking, so a hostile document is rejected after at most ``MAX_NODES`` nodes and ``MAX_DEPTH``
+levels of recursion.
 
 Counting: every statement, condition, group, operand and expression-tree node is one node; a literal
 value (a number, a string, a list such as ``["EUR", "USD"]`` or a gate's ``user_ids``) is one node
@@ -270,7 +271,7 @@ class DocumentParser:
         return OperatorCondition(op, left, right, location)
 
     def group(self, value: dict, location: str, depth: int, child: Callable[[Any, str, int], Any]) -> Group | None:
-        kinds = [k for k in ("all", "any") if k in value]
+        kinds: list[Literal["all", "any"]] = [k for k in ("all", "any") if k in value]
         if len(kinds) == 2:
             self.error(location, "use either 'all' or 'any', not both")
             return None

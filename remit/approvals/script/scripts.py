@@ -1,4 +1,5 @@
-"""Parse scripts (spec 20 §6.1, §6.6, §6.8): statements, gates, conditionals and actions."""
+"""Parse scripts (docs/approvals-script.md, "Scripts", "Callables", "Limits"): statements, gates,
+conditionals and actions."""
 
 from __future__ import annotations
 
@@ -230,7 +231,7 @@ def _acts(statements: tuple[Statement, ...]) -> bool:
 
 def parse_script(raw: Any, *, known_user_ids: set[str] | None = None,
                  known_role_ids: set[str] | None = None) -> Script:
-    """Parse and validate a script (spec 20 §6.8).
+    """Parse and validate a script (docs/approvals-script.md, "Scripts", "Limits").
 
     When ``known_user_ids`` / ``known_role_ids`` are given, every literal id of a gate must be one of them.
     """

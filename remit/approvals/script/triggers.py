@@ -1,4 +1,4 @@
-"""Parse triggers (spec 20 §5.5, §5.6), including the legacy ``"version": 1`` object."""
+"""Parse triggers (docs/approvals-script.md, "Triggers"), including the legacy ``"version": 1`` object."""
 
 from __future__ import annotations
 
@@ -51,7 +51,8 @@ class _TriggerParser(DocumentParser):
         return None
 
     def legacy(self, value: dict, location: str, depth: int) -> Group | None:
-        """The early ``"version": 1`` object form, translated into an ``all`` (spec 20 §5.5)."""
+        """The early ``"version": 1`` object form, translated into an ``all``
+        (docs/approvals-script.md, "Triggers")."""
         self.unknown_keys(value, _LEGACY_KEYS, location)
         version = value["version"]
         if isinstance(version, bool) or version != 1:
@@ -112,7 +113,8 @@ class _TriggerParser(DocumentParser):
 
 
 def parse_trigger(raw: Any) -> Trigger:
-    """Parse and validate a trigger (spec 20 §5). ``None`` matches every submission."""
+    """Parse and validate a trigger (docs/approvals-script.md, "Triggers"). ``None`` matches every
+    submission."""
     if raw is None:
         return Trigger(None)
     parser = _TriggerParser("trigger")

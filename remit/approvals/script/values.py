@@ -1,4 +1,5 @@
-"""Value semantics shared by triggers and scripts (spec 20 §5.1, §5.2).
+"""Value semantics shared by triggers and scripts
+(docs/approvals-script.md, "Evaluation context", "Evaluated strings").
 
 Values are plain JSON data (``None``, ``bool``, ``int``, ``float``, ``str``, ``list``, ``dict``) plus
 ``Decimal`` for decimal literals written inside evaluated strings.

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from functools import partial
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -41,7 +43,8 @@ def json_loads(value: str | bytes | memoryview) -> Any:
     float, losing digits) and ``NaN`` (orjson refuses it)."""
     if isinstance(value, memoryview):
         value = bytes(value)
-    if (_LONG_DIGITS_TEXT if isinstance(value, str) else _LONG_DIGITS_BYTES).search(value) is None:
+    long_digits = _LONG_DIGITS_TEXT.search(value) if isinstance(value, str) else _LONG_DIGITS_BYTES.search(value)
+    if long_digits is None:
         try:
             return orjson.loads(value)
         except orjson.JSONDecodeError:
@@ -69,7 +72,8 @@ def create_db_engine(url: str, *, pool_size: int = 20, autocheckpoint_pages: int
     )
 
 
-def _sqlite_on_connect(dbapi_connection, connection_record, *, autocheckpoint_pages: int | None = None) -> None:
+def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, connection_record: ConnectionPoolEntry, *,
+                       autocheckpoint_pages: int | None = None) -> None:
     dbapi_connection.isolation_level = None  # autocommit mode: we emit BEGIN ourselves
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -81,9 +85,9 @@ def _sqlite_on_connect(dbapi_connection, connection_record, *, autocheckpoint_pa
     cursor.close()
 
 
-def _sqlite_on_begin(conn) -> None:
+def _sqlite_on_begin(conn: Connection) -> None:
     # On the driver's connection: a statement through SQLAlchemy here would add its overhead to
     # every request (see docs/performance.md).
-    conn.connection.dbapi_connection.execute(
-        "BEGIN IMMEDIATE" if conn.get_execution_options().get("remit_write") else "BEGIN"
-    )
+    driver = conn.connection.dbapi_connection
+    assert driver is not None  # a connection that begins a transaction is checked out of the pool
+    driver.execute("BEGIN IMMEDIATE" if conn.get_execution_options().get("remit_write") else "BEGIN")

@@ -53,7 +53,8 @@ class Checkpointer:
 
     def checkpoint(self, connection: sqlite3.Connection) -> tuple[int, int, int]:
         """One PASSIVE checkpoint: (busy, frames in the WAL, frames checkpointed)."""
-        return connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        row: tuple[int, int, int] = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return row
 
     def _loop(self) -> None:
         connection = sqlite3.connect(self.path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, check_same_thread=False)

@@ -82,7 +82,7 @@ def _chained_insert(shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> Insert:
 
 
 @cache
-def _update_then_insert(update: Update, shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> Select:
+def _update_then_insert(update: Update, shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> Select[int]:
     """``WITH changed AS (UPDATE … RETURNING 1), r0 AS (INSERT … SELECT … FROM changed), …
     SELECT count(*) FROM changed``, built once per UPDATE and row shape."""
     changed = update.returning(literal_column("1").label("one")).cte("changed")

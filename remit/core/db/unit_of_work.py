@@ -127,7 +127,7 @@ class Database:
         if self._checkpointer is not None:
             self._checkpointer.start()
 
-    def _run(self, fn: Callable[..., T], args: tuple, kwargs: dict, write: bool) -> T:
+    def _run(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], write: bool) -> T:
         with self.transaction(write=write) as session:
             return fn(session, *args, **kwargs)
 

@@ -87,7 +87,7 @@ class PayableSchema(RequestSchema):
 def _object_kind(value: Any) -> str | None:
     object_type = value.get("object_type") if isinstance(value, dict) else getattr(value, "object_type", None)
     if object_type is None:
-        return None  # remit requires object_type explicitly (spec 40 §5.2)
+        return None  # remit requires object_type explicitly (docs/auth-entities.md, "The permission document")
     return "payable" if object_type == "payable" else "common"
 
 

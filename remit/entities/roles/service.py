@@ -1,4 +1,5 @@
-"""Roles: CRUD on permission documents (spec 40 §5)."""
+"""Roles: CRUD on permission documents
+(docs/auth-entities.md, "Entity users and roles", "The permission document")."""
 
 from __future__ import annotations
 
@@ -44,13 +45,13 @@ class RoleRepository(EntityScopedRepository[Role]):
         stmt = self.base().where(Role.name == name)
         if except_id is not None:
             stmt = stmt.where(Role.id != except_id)
-        return self.session.execute(select(exists(stmt))).scalar()
+        return self.session.execute(select(exists(stmt))).scalar_one()
 
     def in_use(self, role_id: uuid.UUID) -> bool:
         users = select(EntityUser.id).where(
             EntityUser.entity_id == self.entity_id, EntityUser.role_id == role_id, EntityUser.status == "active"
         )
-        return self.session.execute(select(exists(users))).scalar()
+        return self.session.execute(select(exists(users))).scalar_one()
 
 
 paginator = Paginator(

@@ -1,4 +1,4 @@
-"""Entity users (spec 40 §4)."""
+"""Entity users (docs/auth-entities.md, "Entity users and roles")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Entity users: CRUD, ``me`` and ``my_role`` (spec 40 §4)."""
+"""Entity users: CRUD, ``me`` and ``my_role`` (docs/auth-entities.md, "Entity users and roles")."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ class EntityUserRepository(EntityScopedRepository[EntityUser]):
         stmt = self.active().where(EntityUser.login == login)
         if except_id is not None:
             stmt = stmt.where(EntityUser.id != except_id)
-        return self.session.execute(select(exists(stmt))).scalar()
+        return self.session.execute(select(exists(stmt))).scalar_one()
 
     def role(self, role_id: uuid.UUID) -> Role | None:
         return self.session.scalars(
@@ -89,6 +89,7 @@ def create_entity_user(
 ) -> EntityUser:
     ctx.check(OBJECT, "create")
     repo = EntityUserRepository(session, ctx)
+    role: Role | None
     if payload.role_id is not None:
         role = _assignable_role(repo, ctx, payload.role_id)
     else:
@@ -148,9 +149,9 @@ def get_me(session: Session, ctx: RequestContext) -> EntityUser:
 
 
 def update_me(session: Session, ctx: RequestContext, *, payload: schemas.UpdateMeEntityUserRequest) -> EntityUser:
-    ctx.require_user()
+    user_id = ctx.require_user()
     repo = EntityUserRepository(session, ctx)
-    user = repo.get(ctx.entity_user_id)  # the context holds a read-only row; change the ORM object
+    user = repo.get(user_id)  # the context holds a read-only row; change the ORM object
     _apply(repo, ctx, user, payload.model_dump(mode="json", exclude_unset=True))
     return user
 

@@ -1,13 +1,15 @@
-"""``GET /analytics/payables`` (spec 10 §11.2): one metric, aggregated, optionally by a dimension."""
+"""``GET /analytics/payables`` (docs/payables.md, "Analytics"): one metric, aggregated, optionally
+by a dimension."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import ColumnElement, Date, cast, func, select
 from sqlalchemy.orm import Session
 
 from remit.core.context import RequestContext
@@ -49,17 +51,18 @@ def payables_analytics(
                   func.min(matching.c.total_amount), func.max(matching.c.total_amount))
     dimension = query.dimension.value if query.dimension else None
     if dimension is None:
-        groups = {None: session.execute(select(*aggregates)).one()}
+        groups: dict[Any, Sequence[Any]] = {None: session.execute(select(*aggregates)).one()}
     else:
-        column = matching.c[dimension]
+        column: ColumnElement[Any] = matching.c[dimension]
         if dimension == "created_at":  # group by calendar day (UTC) on both backends
-            column = func.date(column) if session.bind.dialect.name == "sqlite" else cast(column, Date)
+            column = func.date(column) if session.get_bind().dialect.name == "sqlite" else cast(column, Date)
         rows = session.execute(select(column, *aggregates).group_by(column)).all()
         groups = {row[0]: tuple(row[1:]) for row in rows}
         if dimension in DATE_DIMENSIONS:
             merged: dict[Any, list] = defaultdict(lambda: [0, 0, None, None])
             for key, (count, total, low, high) in groups.items():
-                bucket = _bucket(_day(key), query.date_dimension_breakdown) if key is not None else None
+                day = _day(key)
+                bucket = _bucket(day, query.date_dimension_breakdown) if day is not None else None
                 acc = merged[bucket]
                 acc[0] += count or 0
                 acc[1] += total or 0

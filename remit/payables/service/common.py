@@ -52,7 +52,7 @@ def load(session: Session, ctx: RequestContext, payable_id: uuid.UUID, permissio
 
 
 def load_editable(session: Session, ctx: RequestContext, payable_id: uuid.UUID) -> Payable:
-    """A payable whose data may change: ``draft`` or ``new`` only (spec 10 §6.3)."""
+    """A payable whose data may change: ``draft`` or ``new`` only (docs/payables.md, "Editing")."""
     payable = load(session, ctx, payable_id, "update", for_update=True)
     if payable.status not in EDITABLE:
         raise PayableNotEditable()
@@ -60,7 +60,7 @@ def load_editable(session: Session, ctx: RequestContext, payable_id: uuid.UUID) 
 
 
 def check_rules(session: Session, ctx: RequestContext, payable: Payable, *, after_create: bool = False) -> None:
-    """After a write: promote a valid draft, demote an invalid new (spec 10 §5.3)."""
+    """After a write: promote a valid draft, demote an invalid new (docs/payables.md, "draft → new")."""
     if payable.status not in EDITABLE:
         return
     rules = ValidationRulesRepository(session, ctx).effective()

@@ -1,4 +1,6 @@
-"""Create, read, list, update and delete payables (spec 10 §3, §7)."""
+"""Create, read, list, update and delete payables.
+
+The rules: docs/payables.md, "Creating a payable", "Editing", "Deleting"."""
 
 from __future__ import annotations
 
@@ -87,7 +89,8 @@ def _set_tags(session: Session, ctx: RequestContext, payable: Payable, tag_ids: 
 
 
 def _derive(session: Session, payable: Payable, given: dict[str, Any]) -> None:
-    """Due date and suggested payment term from the payment terms (spec 10 §4.3, §4.4)."""
+    """Due date and suggested payment term from the payment terms
+    (docs/payables.md, "Due date and suggested payment term")."""
     if "due_date" in given:
         payable.due_date_derived = False
     if payable.due_date is None or payable.due_date_derived:
@@ -268,7 +271,7 @@ def update_payable(
     session: Session, ctx: RequestContext, *, payable_id: uuid.UUID, payload: schemas.PayableUpdateSchema
 ) -> Payable:
     changes = payload.model_dump(mode="json", exclude_unset=True)
-    if not changes:  # an empty body is a no-op in any status (spec 10 §7.3)
+    if not changes:  # an empty body is a no-op in any status (docs/payables.md, "Editing")
         return load(session, ctx, payable_id, "update")
     payable = load_editable(session, ctx, payable_id)
     repo = PayableRepository(session, ctx)
@@ -281,8 +284,9 @@ def update_payable(
         setattr(payable, key, value)
     _fix_types(payable)
     if raw is not ...:
-        payable.counterpart_raw_data = None if raw is None else {
-            **(payable.counterpart_raw_data or {}), **{k: v for k, v in raw.items() if k in payload.counterpart_raw_data.model_fields_set}
+        given = payload.counterpart_raw_data
+        payable.counterpart_raw_data = None if raw is None or given is None else {
+            **(payable.counterpart_raw_data or {}), **{k: v for k, v in raw.items() if k in given.model_fields_set}
         }
     if "amount_paid" in changes and changes["amount_paid"] is None:
         payable.amount_paid = 0

@@ -1,4 +1,7 @@
-"""Validation rules, history, template variables, suggestions, files and OCR (spec 10 §5, §8, §10, §12)."""
+"""Validation rules, history, template variables, suggestions, analytics by status, files and OCR.
+
+The rules:
+docs/payables.md, "draft → new", "History", "Suggestions and template variables", "Analytics", "Files"."""
 
 from __future__ import annotations
 
@@ -120,7 +123,8 @@ def delete_suggestions(session: Session, ctx: RequestContext, *, payable_id: uui
 
 
 def aggregated(session: Session, ctx: RequestContext, *, query: schemas.PayableListQuery) -> dict[str, Any]:
-    """Count and total per status of the payables matching the list filters (spec 10 §11.1)."""
+    """Count and total per status of the payables matching the list filters
+    (docs/payables.md, "Analytics")."""
     ctx.check(OBJECT, "read")
     matching = payables_paginator.apply_filters(scoped_payables(session, ctx), query).subquery()
     rows = session.execute(
@@ -150,14 +154,14 @@ def _checked_upload(content: bytes, mimetype: str | None) -> str:
 def upload_from_file(
     session: Session, ctx: RequestContext, *, content: bytes, name: str, mimetype: str | None
 ) -> Payable:
-    """A draft payable from a document; OCR runs with the configured engine (spec 10 §8.1)."""
+    """A draft payable from a document; OCR runs with the configured engine (docs/payables.md, "Files")."""
     mimetype = _checked_upload(content, mimetype)
     payable = create_payable(session, ctx, payload=schemas.PayableUploadWithDataSchema())
     payable.source_of_payable_data = "ocr"
     payable.ocr_request_id = uuid.uuid4()
     attach(session, ctx, payable, content=content, name=name, mimetype=mimetype)
-    # No OCR engine is bundled: the built-in "none" engine finishes every job with an error, at
-    # once, leaving the data to the user (spec 10 §8.1 Decision).
+    # Decision: remit bundles no OCR engine. The built-in "none" engine finishes every job at once
+    # with an error and leaves the data to the user (docs/payables.md, "Files").
     payable.ocr_status = "error"
     session.flush()
     history.payable_updated(session, ctx, payable)

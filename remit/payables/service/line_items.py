@@ -1,4 +1,4 @@
-"""Line items of a payable (spec 10 §9): every write recomputes the payable's amounts."""
+"""Line items of a payable (docs/payables.md, "Line items"): every write recomputes the payable's amounts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The manual status transitions of seed 003 and ``validate`` (spec 10 §5.2, §6.2)."""
+"""The manual status transitions (docs/payables.md, "Lifecycle") and ``validate``
+(docs/payables.md, "draft → new")."""
 
 from __future__ import annotations
 
@@ -90,7 +91,8 @@ def decide_by_policy(
     session: Session, ctx: RequestContext, payable: Payable, kind: str, *, comment: str | None = None,
     paid_by: uuid.UUID | None = None,
 ) -> None:
-    """An approval script's ``Payables.approve/reject/mark_as_paid`` (spec 20 §6.3).
+    """An approval script's ``Payables.approve/reject/mark_as_paid``
+    (docs/approvals-script.md, "Running the list").
 
     ``paid_by``: the user whose approval let the script reach ``mark_as_paid`` (None if nobody approved).
 
@@ -113,7 +115,8 @@ def decide_by_policy(
 
 
 def validate(session: Session, ctx: RequestContext, *, payable_id: uuid.UUID) -> dict[str, Any]:
-    """The rules the payable breaks; a valid draft is promoted to ``new`` (spec 10 §5.2)."""
+    """The rules the payable breaks; a valid draft is promoted to ``new``
+    (docs/payables.md, "draft → new")."""
     payable = load(session, ctx, payable_id, "read", for_update=True)
     rules = ValidationRulesRepository(session, ctx).effective()
     errors = validation_errors(payable, PayableRepository(session, ctx).lines(payable.id), rules)
@@ -123,7 +126,8 @@ def validate(session: Session, ctx: RequestContext, *, payable_id: uuid.UUID) ->
 
 
 def snapshot(session: Session, payable: Payable) -> dict[str, Any] | None:
-    """The counterpart's data frozen on the payable the first time it is needed (spec 10 §4.5)."""
+    """The counterpart's data frozen on the payable the first time it is needed
+    (docs/payables.md, "Counterpart snapshot")."""
     if payable.counterpart is not None:
         return payable.counterpart
     if payable.counterpart_id is None:
