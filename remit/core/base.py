@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, MetaData, Table, TypeDecorator, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
@@ -57,7 +57,10 @@ JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), uuid.UUID: Uuid(), dict: JSONDocument}
+    type_annotation_map = {
+        datetime: UTCDateTime(), uuid.UUID: Uuid(), dict: JSONDocument, dict[str, Any]: JSONDocument,
+        list[Any]: JSONDocument,
+    }
 
     if TYPE_CHECKING:
         # Every model is declared with its own table, so its __table__ is a Table (SQLAlchemy types

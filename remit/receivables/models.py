@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -81,24 +82,24 @@ class Receivable(IdMixin, TimestampMixin, EntityOwned, Base):
     counterpart_shipping_address_id: Mapped[uuid.UUID | None]
     counterpart_vat_id_id: Mapped[uuid.UUID | None]
     contact_id: Mapped[uuid.UUID | None]
-    counterpart_billing_address: Mapped[dict | None]
-    counterpart_shipping_address: Mapped[dict | None]
-    counterpart_vat_id: Mapped[dict | None]
-    counterpart_contact: Mapped[dict | None]
+    counterpart_billing_address: Mapped[dict[str, Any] | None]
+    counterpart_shipping_address: Mapped[dict[str, Any] | None]
+    counterpart_vat_id: Mapped[dict[str, Any] | None]
+    counterpart_contact: Mapped[dict[str, Any] | None]
     counterpart_einvoicing_credentials_id: Mapped[uuid.UUID | None]
     network_credentials_id: Mapped[uuid.UUID | None]
 
     # The issuing entity.
-    entity: Mapped[dict]
-    entity_overrides: Mapped[dict | None]  # the payload's ``entity`` object, applied over the snapshot
-    entity_address: Mapped[dict]
+    entity: Mapped[dict[str, Any]]
+    entity_overrides: Mapped[dict[str, Any] | None]  # the payload's ``entity`` object, applied over the snapshot
+    entity_address: Mapped[dict[str, Any]]
     entity_bank_account_id: Mapped[uuid.UUID | None]
-    entity_bank_account: Mapped[dict | None]
+    entity_bank_account: Mapped[dict[str, Any] | None]
     entity_vat_id_id: Mapped[uuid.UUID | None]
-    entity_vat_id: Mapped[dict | None]
+    entity_vat_id: Mapped[dict[str, Any] | None]
 
     payment_terms_id: Mapped[uuid.UUID | None]
-    payment_terms: Mapped[dict | None]  # with each tier's end_date once issued
+    payment_terms: Mapped[dict[str, Any] | None]  # with each tier's end_date once issued
 
     trade_name: Mapped[str | None] = mapped_column(String(255))
     memo: Mapped[str | None] = mapped_column(Text)
@@ -112,14 +113,14 @@ class Receivable(IdMixin, TimestampMixin, EntityOwned, Base):
     quote_accept_page_url: Mapped[str | None] = mapped_column(String(65536))
     einvoice_error_comment: Mapped[str | None] = mapped_column(Text)
 
-    discount: Mapped[dict | None]  # {type, amount} as given
+    discount: Mapped[dict[str, Any] | None]  # {type, amount} as given
     deduction_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     withholding_tax_rate: Mapped[int | None] = mapped_column(Integer)
     vat_mode: Mapped[str] = mapped_column(String(16), default="exclusive")
     vat_inclusive_discount_mode: Mapped[str] = mapped_column(String(16), default="exclusive")
     vat_exempt: Mapped[bool] = mapped_column(Boolean, default=False)
     signature_required: Mapped[bool | None] = mapped_column(Boolean)
-    signature: Mapped[dict | None]
+    signature: Mapped[dict[str, Any] | None]
     is_einvoice: Mapped[bool] = mapped_column(Boolean, default=False)
 
     # Totals, computed on every change of the document (receivables.totals).
@@ -127,7 +128,7 @@ class Receivable(IdMixin, TimestampMixin, EntityOwned, Base):
     discount_value: Mapped[int | None] = mapped_column(BigInteger)
     discounted_subtotal: Mapped[int | None] = mapped_column(BigInteger)
     total_vat_amount: Mapped[int] = mapped_column(BigInteger, default=0)
-    total_vat_amounts: Mapped[list] = mapped_column(JSONDocument, default=list)
+    total_vat_amounts: Mapped[list[Any]] = mapped_column(JSONDocument, default=list)
     subtotal_after_vat: Mapped[int | None] = mapped_column(BigInteger)
     total_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     total_withholding_tax: Mapped[int | None] = mapped_column(BigInteger)
@@ -136,16 +137,16 @@ class Receivable(IdMixin, TimestampMixin, EntityOwned, Base):
     amount_paid: Mapped[int] = mapped_column(BigInteger, default=0)
     credited: Mapped[int] = mapped_column(BigInteger, default=0)
     paid_at: Mapped[datetime | None]
-    credit_note_ids: Mapped[list] = mapped_column(JSONDocument, default=list)
+    credit_note_ids: Mapped[list[Any]] = mapped_column(JSONDocument, default=list)
 
     based_on: Mapped[uuid.UUID | None]
     based_on_document_id: Mapped[str | None] = mapped_column(String(100))
 
     entity_user_id: Mapped[uuid.UUID | None]
     project_id: Mapped[uuid.UUID | None]
-    partner_metadata: Mapped[dict | None]
-    document_rendering: Mapped[dict | None]
-    attachments: Mapped[list] = mapped_column(JSONDocument, default=list)
+    partner_metadata: Mapped[dict[str, Any] | None]
+    document_rendering: Mapped[dict[str, Any] | None]
+    attachments: Mapped[list[Any]] = mapped_column(JSONDocument, default=list)
     overdue_reminder_id: Mapped[uuid.UUID | None]
     payment_reminder_id: Mapped[uuid.UUID | None]
     recurrence_id: Mapped[uuid.UUID | None]
@@ -175,13 +176,13 @@ class ReceivableLineItem(IdMixin, EntityOwned, Base):
     position: Mapped[int] = mapped_column(Integer)
     product_id: Mapped[uuid.UUID]  # the catalogue product, or the id made for an inline one
     quantity: Mapped[Decimal] = mapped_column(Numeric(28, 10))
-    discount: Mapped[dict | None]
+    discount: Mapped[dict[str, Any] | None]
     vat_rate_id: Mapped[uuid.UUID | None]
     custom_vat_rate_id: Mapped[uuid.UUID | None]
     tax_rate_value: Mapped[int | None] = mapped_column(Integer)
     tax_rate_name: Mapped[str | None] = mapped_column(String(64))
     accounting_tax_rate_id: Mapped[uuid.UUID | None]
-    product: Mapped[dict]  # LineItemProduct as shown, with the rate's exact value for recomputation
+    product: Mapped[dict[str, Any]]  # LineItemProduct as shown, with the rate's exact value for recomputation
     total_before_vat: Mapped[int] = mapped_column(BigInteger, default=0)
     total_after_vat: Mapped[int] = mapped_column(BigInteger, default=0)
     alloc: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -199,7 +200,7 @@ class ReceivableHistory(IdMixin, EntityOwned, Base):
     receivable_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("receivables.id", ondelete="CASCADE"))
     timestamp: Mapped[datetime]
     event_type: Mapped[str] = mapped_column(String(40))
-    event_data: Mapped[dict]
+    event_data: Mapped[dict[str, Any]]
     entity_user_id: Mapped[uuid.UUID | None]
     current_pdf_url: Mapped[str | None] = mapped_column(String(2083))
 
@@ -216,4 +217,4 @@ class ReceivableMail(IdMixin, TimestampMixin, EntityOwned, Base):
     subject: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(2), default="en")
-    recipients: Mapped[dict]  # {to, cc, bcc: [{email, is_success, error}]}
+    recipients: Mapped[dict[str, Any]]  # {to, cc, bcc: [{email, is_success, error}]}

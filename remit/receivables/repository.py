@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
 from remit.core.repository import EntityScopedRepository
 from remit.receivables.errors import ReceivableNotFound
@@ -22,21 +22,22 @@ class ReceivableRepository(EntityScopedRepository[Receivable]):
         return super().base().where(Receivable.status != S.deleted)
 
     def get(self, receivable_id: uuid.UUID) -> Receivable:
-        receivable = self.find(receivable_id)
+        receivable: Receivable | None = self.find(receivable_id)
         if receivable is None:
             raise ReceivableNotFound(receivable_id)
         return receivable
 
     def get_for_update(self, receivable_id: uuid.UUID) -> Receivable:
         """Row-locked on PostgreSQL so concurrent writers queue; SQLite writers are serialised anyway."""
-        statement = self.base().where(Receivable.id == receivable_id).with_for_update()
-        receivable = self.session.scalars(statement.execution_options(populate_existing=True)).first()
+        receivable = self.find_for_update(receivable_id)
         if receivable is None:
             raise ReceivableNotFound(receivable_id)
         return receivable
 
     def find_for_update(self, receivable_id: uuid.UUID) -> Receivable | None:
-        statement = self.base().where(Receivable.id == receivable_id).with_for_update()
+        statement = select(Receivable).where(
+            Receivable.entity_id == self.entity_id, Receivable.id == receivable_id, Receivable.status != S.deleted,
+        ).with_for_update()
         return self.session.scalars(statement.execution_options(populate_existing=True)).first()
 
     def based_on(self, source_id: uuid.UUID, kind: str, *, statuses: tuple[str, ...] | None = None) -> list[Receivable]:

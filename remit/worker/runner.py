@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -223,6 +223,6 @@ class Runner:
             last_error="".join(traceback.format_exception_only(exc)).strip(), last_error_at=now,
         )
 
-    def _record(self, slot: _Slot, change) -> None:
+    def _record(self, slot: _Slot, change: Callable[[JobState], JobState]) -> None:
         with self._guard:
             slot.state = change(slot.state)

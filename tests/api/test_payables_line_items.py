@@ -105,6 +105,13 @@ class TestCreateLineItem:
         await add_line_item(client, on, payable["id"])
         assert (await get_payable(client, on, payable["id"]))["total_amount"] == 11900  # the empty one counts 0
 
+    async def test_an_amount_beyond_what_an_amount_can_hold(self, client, on, payable):
+        """Found by the fuzz: price × quantity beyond 2⁵³ was a 500 (the database could not store it)."""
+        body = {"name": "x", "quantity": 635154638942967.2, "unit_price": 582609, "tax": 1900}
+        response = await client.post(f"/payables/{payable['id']}/line_items", json=body, headers=on)
+        assert response.status_code == 422, response.text
+        assert locs(response) == [["body", "quantity"]]
+
     @pytest.mark.parametrize(("body", "loc"), [
         ({"subtotal": 100}, ["body", "subtotal"]),
         ({"total": 100}, ["body", "total"]),

@@ -61,7 +61,9 @@ def test_background_checkpoints_drain_the_wal(tmp_path):
                 break
             time.sleep(0.02)
         busy, frames, done = checkpointer.last
-        assert busy == 0 and frames > 100 and done == frames  # ~300 pages written, all copied back
+        # Every frame in the WAL copied back. (A checkpoint may have run in the middle of the
+        # writes, so the last one can cover only the tail of the ~300 pages written.)
+        assert busy == 0 and frames > 0 and done == frames
     finally:
         db.dispose()
     assert db._checkpointer._thread is None

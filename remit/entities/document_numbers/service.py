@@ -11,7 +11,7 @@ they never get the same number.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -51,7 +51,7 @@ class NumbersExhausted(BadRequest):
     pass
 
 
-def _insert(dialect: str):
+def _insert(dialect: str) -> Callable[[Any], Any]:
     return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
@@ -67,11 +67,12 @@ def _draw_statement(dialect: str) -> Insert:
     # First use inserts the row as it is after drawing 1; later uses lock the row and move it on
     # by one. The WHERE keeps the increment inside BIGINT (SQLite would turn it into a float).
     stmt = _insert(dialect)(DocumentCounter).values(**_key_params(), next_number=2, last_issued=1)
-    return stmt.on_conflict_do_update(
+    statement: Insert = stmt.on_conflict_do_update(
         index_elements=_KEY,
         set_={"next_number": _table.c.next_number + 1, "last_issued": _table.c.next_number},
         where=_table.c.next_number < MAX_NUMBER,
     ).returning(_table.c.last_issued)
+    return statement
 
 
 @cache
@@ -79,11 +80,12 @@ def _set_statement(dialect: str) -> Insert:
     stmt = _insert(dialect)(DocumentCounter).values(
         **_key_params(), next_number=bindparam("next_number", type_=BigInteger()), last_issued=0
     )
-    return stmt.on_conflict_do_update(
+    statement: Insert = stmt.on_conflict_do_update(
         index_elements=_KEY,
         set_={"next_number": stmt.excluded.next_number},
         where=_table.c.last_issued < stmt.excluded.next_number,
     ).returning(_table.c.next_number)
+    return statement
 
 
 _LAST_ISSUED = select(_table.c.last_issued).where(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from remit.core import clock
 from remit.core.context import RequestContext
 from remit.core.errors import FieldError
+from remit.core.money import MAX_AMOUNT
 from remit.core.pagination import Page, Paginator
 from remit.payables import amounts, history, schemas
 from remit.payables.models import Payable, PayableLineItem
@@ -37,6 +38,9 @@ def _compute(line: PayableLineItem, given: dict[str, Any] | None = None) -> None
     if subtotal is None and given:  # OCR-style data without price or quantity keeps given sums
         subtotal, total = given.get("subtotal"), given.get("total")
         tax_amount = total - subtotal if subtotal is not None and total is not None else None
+    if total is not None and max(abs(total), abs(subtotal or 0)) > MAX_AMOUNT:
+        # price × quantity beyond what an amount can hold (and a BIGINT column can store)
+        raise FieldError(("body", "quantity"), "The line's amount is too large")
     line.subtotal, line.tax_amount, line.total = subtotal, tax_amount, total
 
 
@@ -45,6 +49,8 @@ def _after_write(session: Session, ctx: RequestContext, payable: Payable) -> Non
     lines = PayableRepository(session, ctx).lines(payable.id)
     if lines and _line_items_enabled(session, ctx):
         totals = amounts.totals_from_lines(lines, payable.discount)
+        if max(abs(totals["subtotal"]), abs(totals["tax_amount"]), abs(totals["total_amount"] or 0)) > MAX_AMOUNT:
+            raise FieldError(("body", "quantity"), "The payable's amounts are too large")
         if totals["subtotal"] < 0 or totals["tax_amount"] < 0:
             # Discount lines may be negative, the bill may not: a supplier's credit is a credit note.
             raise FieldError(("body", "unit_price"), "The line items of a payable cannot add up to less than zero")

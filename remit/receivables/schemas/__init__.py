@@ -70,7 +70,6 @@ from remit.receivables.schemas.common import (
 from remit.receivables.schemas.create import (
     LineItem,
     LineItemProductCreate,
-    Price2,
     ReceivableCreateBasedOnPayload,
     ReceivableFacadeCreateInvoicePayload,
     ReceivableFacadeCreatePayload,
@@ -170,7 +169,9 @@ Discount = Discount2
 DiscountResponse = DiscountResponse2
 LineItemProductMeasureUnit = LineItemProductMeasureUnit2
 LineItemProductVatRate = LineItemProductVatRate2
-Price = Price2
+from remit.products.schemas import Price  # noqa: E402  (Monite's Price2 is the catalogue's Price)
+
+Price2 = Price
 ReceivableCounterpartContact = ReceivableCounterpartContact2
 ReceivablesRepresentationOfCounterpartAddress = ReceivablesRepresentationOfCounterpartAddress2
 ReceivablesRepresentationOfEntityBankAccount = ReceivablesRepresentationOfEntityBankAccount2

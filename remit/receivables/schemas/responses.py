@@ -327,7 +327,9 @@ class InvoiceResponsePayload(_ReceivableFields, _EinvoiceFields):
     # No return annotation: pydantic would document the annotated type (a bare object) instead of
     # the model's fields in the response schema.
     @model_serializer(mode="wrap")
-    def _rejection_fields_on_rejected_invoices_only(self, handler: SerializerFunctionWrapHandler):
+    def _rejection_fields_on_rejected_invoices_only(  # type: ignore[no-untyped-def]
+        self, handler: SerializerFunctionWrapHandler
+    ):
         data = handler(self)
         if self.status != ReceivablesStatusEnum.rejected and isinstance(data, dict):
             for name in REJECTION_FIELDS:

@@ -39,7 +39,7 @@ def credited_invoice(session: Session, ctx: RequestContext, invoice: Receivable)
     returned = [Decimal(0)] * len(lines)
     for note in issued:
         for line in note.line_items:
-            if line.price_diff is None and line.source_line_id in positions:
+            if line.price_diff is None and line.source_line_id is not None and line.source_line_id in positions:
                 returned[positions[line.source_line_id]] += Decimal(str(line.quantity))
     return cn_totals.CreditedInvoice(
         lines=lines, vat_mode=invoice.vat_mode,  # type: ignore[arg-type]
@@ -52,8 +52,9 @@ def _credit_lines(note: Receivable, invoice: Receivable) -> list[cn_totals.Credi
     positions = {line.id: index for index, line in enumerate(invoice.line_items)}
     return [
         cn_totals.CreditLine(positions[line.source_line_id], Decimal(str(line.quantity)), line.price_diff,
-                          key=str(line.product_id))
+                             key=str(line.product_id))
         for line in note.line_items
+        if line.source_line_id is not None  # every line of a credit note names the invoice line it credits
     ]
 
 
@@ -127,7 +128,7 @@ def update_draft(session: Session, ctx: RequestContext, note: Receivable, data: 
     build.set_plain(note, {k: v for k, v in data.items() if k in ("memo", "footer", "document_rendering",
                                                                    "partner_metadata", "project_id")})
     build.check_reminders(session, ctx, data, root)
-    parts = {k: data[k] for k in ("counterpart_billing_address_id", "counterpart_shipping_address_id") if k in data}
+    parts: dict[str, Any] = {k: data[k] for k in ("counterpart_billing_address_id", "counterpart_shipping_address_id") if k in data}
     if parts:
         build.set_counterpart(session, ctx, note, parts, root)
     if "counterpart_contact" in data:

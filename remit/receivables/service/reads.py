@@ -190,7 +190,8 @@ def required_fields(session: Session, ctx: RequestContext, *,
     has_catalogue = bool(country and catalogue().rates(country))
     has_vat_id = query.entity_vat_id_id is not None or session.scalar(
         select(EntityVatId.id).where(EntityVatId.entity_id == entity_id).limit(1)) is not None
-    kind, counterpart_country = query.counterpart_type, query.counterpart_country
+    kind: str | None = query.counterpart_type
+    counterpart_country: str | None = query.counterpart_country
     if query.counterpart_id is not None:
         party = session.scalars(select(Counterpart).where(Counterpart.id == query.counterpart_id,
                                                           Counterpart.entity_id == entity_id)).first()
