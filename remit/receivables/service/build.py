@@ -164,6 +164,23 @@ def set_tags(session: Session, ctx: RequestContext, receivable: Receivable, tag_
     receivable.tags = tags
 
 
+def set_attachments(session: Session, ctx: RequestContext, receivable: Receivable, given: list[dict[str, Any]] | None,
+                    root: tuple[str, ...]) -> None:
+    """The files attached to the document, each one a file of the entity; stored as the response
+    shows them (the request names only the id and whether the file goes with the e-mail)."""
+    from remit.files import service as files
+
+    attachments = []
+    for index, item in enumerate(given or []):
+        stored = files.find(session, item["id"])
+        if stored is None or stored.entity_id != ctx.scoped_entity_id:
+            raise FieldError((*root, "attachments", index, "id"), "File not found")
+        attachments.append({"id": str(stored.id), "name": stored.name, "mimetype": stored.mimetype,
+                            "size": stored.size, "url": files.url(stored),
+                            "include_in_email": bool(item.get("include_in_email"))})
+    receivable.attachments = attachments
+
+
 def check_reminders(session: Session, ctx: RequestContext, data: dict[str, Any], root: tuple[str, ...]) -> None:
     """Reminders are not offered by remit yet, so no id can name one."""
     for field in ("overdue_reminder_id", "payment_reminder_id"):

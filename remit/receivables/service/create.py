@@ -66,6 +66,7 @@ def create(session: Session, ctx: RequestContext, *, data: dict[str, Any]) -> Re
     build.set_terms(session, ctx, receivable, data, BODY)
     build.replace_lines(session, ctx, receivable, data.get("line_items") or [], (*BODY, "line_items"))
     build.set_tags(session, ctx, receivable, data.get("tag_ids") or [], BODY)
+    build.set_attachments(session, ctx, receivable, data.get("attachments"), BODY)
     compute.recompute(receivable, BODY)
     return _created(session, ctx, receivable)
 
@@ -136,10 +137,10 @@ def invoice_from_quote(session: Session, ctx: RequestContext, quote: Receivable,
 
 def clone(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID) -> Receivable:
     """A new draft of an invoice or quote in any status, with snapshots taken afresh from the ids."""
-    from remit.receivables.service.common import load
-
-    source = load(session, ctx, receivable_id, "read")
-    ctx.check(OBJECT, "create")
+    source = ReceivableRepository(session, ctx).get(receivable_id)
+    # Cloning is creating: it needs ``create`` alone, and a user allowed it for their own documents
+    # clones only those (the source is the object acted on).
+    ctx.check(OBJECT, "create", owner_id=source.entity_user_id)
     if source.type == ReceivableType.credit_note:
         raise ReceivableTransitionConflict("clone", source.status, kind=source.type)
     copy = _copy(session, ctx, source, ReceivableType(source.type))

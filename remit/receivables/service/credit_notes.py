@@ -138,7 +138,7 @@ def update_draft(session: Session, ctx: RequestContext, note: Receivable, data: 
     if "tag_ids" in data:
         build.set_tags(session, ctx, note, data["tag_ids"] or [], root)
     if "attachments" in data:
-        note.attachments = data["attachments"] or []
+        build.set_attachments(session, ctx, note, data["attachments"], root)
     if data.get("line_items") is not None:
         invoice = _invoice_of(session, ctx, note)
         credit_lines = _map(invoice, data["line_items"], (*root, "line_items"))

@@ -7,10 +7,12 @@ import re
 import uuid
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from remit.core import clock
 from remit.core.context import RequestContext
+from remit.counterparts.models import Counterpart
 from remit.entities.models import settings_of
 from remit.receivables import history
 from remit.receivables.errors import NoRecipient, NoReminder, ReceivableTransitionConflict
@@ -66,7 +68,10 @@ def preview(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID, 
     return {"body_preview": render(body_text, variables), "subject_preview": render(subject_text, variables)}
 
 
-def _recipients(receivable: Receivable, given: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
+def _recipients(session: Session, receivable: Receivable,
+                given: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
+    """Who gets the mail: the addresses given, else the counterpart contact's e-mail, else the
+    counterpart's own (read from the counterpart, which the document does not copy)."""
     def states(addresses: list[str] | None) -> list[dict[str, Any]]:
         return [{"email": str(address), "is_success": True, "error": None} for address in addresses or []]
 
@@ -75,6 +80,11 @@ def _recipients(receivable: Receivable, given: dict[str, Any] | None) -> dict[st
         contact = receivable.counterpart_contact or {}
         if contact.get("email"):
             to = [contact["email"]]
+    if not to:
+        email = session.scalar(select(Counterpart.email).where(
+            Counterpart.id == receivable.counterpart_id, Counterpart.entity_id == receivable.entity_id))
+        if email:
+            to = [email]
     if not to:
         raise NoRecipient()
     return {"to": states(to), "cc": states((given or {}).get("cc")), "bcc": states((given or {}).get("bcc"))}
@@ -105,7 +115,7 @@ def send(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID, sub
     ctx.check(OBJECT, "update", owner_id=receivable.entity_user_id)
     settings = settings_of(session, receivable.entity_id)
     _sendable(receivable, "send", settings)
-    to = _recipients(receivable, recipients)
+    to = _recipients(session, receivable, recipients)
     if receivable.status == S.draft:
         issue_loaded(session, ctx, receivable)
     variables = values(receivable)
@@ -124,6 +134,6 @@ def send_test_reminder(session: Session, ctx: RequestContext, *, receivable_id: 
     reminder = receivable.overdue_reminder_id if reminder_type == "overdue" else receivable.payment_reminder_id
     if reminder is None:
         raise NoReminder("overdue" if reminder_type == "overdue" else "payment")
-    to = _recipients(receivable, recipients)
+    to = _recipients(session, receivable, recipients)
     mail = _record(session, ctx, receivable, subject="Reminder", body="", recipients=to, kind=reminder_type)
     return {"mail_ids": [mail.id]}

@@ -72,6 +72,8 @@ def _update_draft(session: Session, ctx: RequestContext, receivable: Receivable,
         build.set_terms(session, ctx, receivable, data, root)
     if "tag_ids" in data:
         build.set_tags(session, ctx, receivable, data["tag_ids"] or [], root)
+    if "attachments" in data:
+        build.set_attachments(session, ctx, receivable, data["attachments"], root)
     if data.get("line_items") is not None:
         _patch_lines(receivable, data["line_items"], (*root, "line_items"))
         for index, line in enumerate(receivable.line_items):
@@ -149,7 +151,7 @@ def _update_issued(session: Session, ctx: RequestContext, invoice: Receivable, d
     if "tag_ids" in data:
         build.set_tags(session, ctx, invoice, data["tag_ids"] or [], root)
     if "attachments" in data:
-        invoice.attachments = data["attachments"] or []
+        build.set_attachments(session, ctx, invoice, data["attachments"], root)
     if any(key in data for key in ("counterpart_id", "contact_id", "counterpart_vat_id_id")):
         build.set_counterpart(session, ctx, invoice, data, root)
     if "entity_vat_id_id" in data or "entity" in data:
