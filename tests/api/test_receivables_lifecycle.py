@@ -285,3 +285,24 @@ class TestDraftEdits:
         assert refused.status_code == 409, refused.text
         delete = await bill.client.delete(f"/receivables/{invoice['id']}", headers=bill.on)
         assert delete.status_code == 409
+
+
+class TestNonCompliantEdits:
+    async def test_an_issued_invoice_takes_a_new_counterpart_and_entity_details(self, bill, partner):
+        from tests.fixtures.masterdata import create_counterpart
+
+        response = await bill.client.patch(f"/entities/{bill.entity['id']}/settings", headers=partner.auth,
+                                           json={"receivable_edit_flow": "non_compliant"})
+        assert response.status_code == 200, response.text
+        invoice = await bill.issued()
+        other = await create_counterpart(bill.client, bill.on, legal_name="Other Customer AG")
+        patched = await bill.client.patch(f"/receivables/{invoice['id']}", headers=bill.on, json={"issued_invoice": {
+            "counterpart_id": other["id"],
+            "entity": {"type": "organization", "name": "Acme Holding GmbH", "tax_id": "DE999"},
+        }})
+        assert patched.status_code == 200, patched.text
+        body = patched.json()
+        assert (body["counterpart_id"], body["counterpart_name"]) == (other["id"], "Other Customer AG")
+        assert body["counterpart_billing_address"]["id"] == other["default_billing_address_id"]
+        assert (body["entity"]["name"], body["entity"]["tax_id"]) == ("Acme Holding GmbH", "DE999")
+        assert body["entity"]["email"] == invoice["entity"]["email"]  # the rest of the snapshot stays

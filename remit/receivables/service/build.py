@@ -44,12 +44,18 @@ def set_plain(receivable: Receivable, data: dict[str, Any]) -> None:
 
 
 def set_counterpart(session: Session, ctx: RequestContext, receivable: Receivable, data: dict[str, Any],
-                    root: tuple[str, ...]) -> None:
-    """The counterpart and its parts named in ``data``; a new counterpart needs its billing address."""
+                    root: tuple[str, ...], *, default_billing: bool = False) -> None:
+    """The counterpart and its parts named in ``data``. A draft's new counterpart needs its billing
+    address in the same request; with ``default_billing`` (an issued invoice's edit, whose body has
+    no address field) the new counterpart's default billing address is taken."""
     entity_id = ctx.scoped_entity_id
     changed = "counterpart_id" in data and data["counterpart_id"] != receivable.counterpart_id
     if "counterpart_id" in data:
         party = snapshots.counterpart(session, entity_id, data["counterpart_id"], (*root, "counterpart_id"))
+        if changed and default_billing and "counterpart_billing_address_id" not in data:
+            if party.default_billing_address_id is None:
+                raise FieldError((*root, "counterpart_id"), "The counterpart has no billing address")
+            data = {**data, "counterpart_billing_address_id": party.default_billing_address_id}
         if changed and receivable.counterpart_id is not None and "counterpart_billing_address_id" not in data:
             raise FieldError((*root, "counterpart_billing_address_id"),
                              "A new counterpart needs its billing address in the same request")

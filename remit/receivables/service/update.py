@@ -153,10 +153,19 @@ def _update_issued(session: Session, ctx: RequestContext, invoice: Receivable, d
     if "attachments" in data:
         build.set_attachments(session, ctx, invoice, data["attachments"], root)
     if any(key in data for key in ("counterpart_id", "contact_id", "counterpart_vat_id_id")):
-        build.set_counterpart(session, ctx, invoice, data, root)
-    if "entity_vat_id_id" in data or "entity" in data:
-        build.set_entity(session, ctx, invoice, {k: data[k] for k in ("entity_vat_id_id", "entity") if k in data},
-                         root)
+        build.set_counterpart(session, ctx, invoice, data, root, default_billing=True)
+    if "entity_vat_id_id" in data:  # the issued snapshot stays; only the VAT id it shows changes
+        value = data["entity_vat_id_id"]
+        invoice.entity_vat_id_id = value
+        invoice.entity_vat_id = snapshots.entity_vat_id(
+            session, ctx.scoped_entity_id, value, (*root, "entity_vat_id_id")) if value is not None else None
+        if invoice.entity.get("type") == "organization":
+            invoice.entity = {**invoice.entity, "vat_id": invoice.entity_vat_id["value"] if invoice.entity_vat_id
+                              else None}
+    if data.get("entity") is not None:
+        # The whole entity as the invoice shows it (name, tax id, contact data): given values win.
+        given = {key: value for key, value in data["entity"].items() if value is not None}
+        invoice.entity = {**invoice.entity, **given}
     if "entity_address" in data and data["entity_address"] is not None:
         invoice.entity_address = data["entity_address"]
     if "payment_terms" in data or "payment_terms_id" in data:
