@@ -306,3 +306,53 @@ class TestNonCompliantEdits:
         assert body["counterpart_billing_address"]["id"] == other["default_billing_address_id"]
         assert (body["entity"]["name"], body["entity"]["tax_id"]) == ("Acme Holding GmbH", "DE999")
         assert body["entity"]["email"] == invoice["entity"]["email"]  # the rest of the snapshot stays
+
+
+class TestWorkedExamples:
+    async def test_inclusive_mode(self, bill, partner):
+        response = await bill.client.patch(f"/entities/{bill.entity['id']}/settings", headers=partner.auth,
+                                           json={"vat_inclusive_discount_mode": "inclusive"})
+        assert response.status_code == 200, response.text
+        invoice = await bill.create(bill.invoice(vat_mode="inclusive", discount={"type": "amount", "amount": 300},
+                                                 line_items=[bill.inline_line(999, 2, 1900),
+                                                             bill.inline_line(450, 3, 700)]))
+        assert [line["total_before_vat"] for line in invoice["line_items"]] == [1679, 1262]
+        assert (invoice["subtotal_after_vat"], invoice["subtotal"]) == (3348, 2941)
+        assert [(g["taxable_amount"], g["amount"]) for g in invoice["total_vat_amounts"]] == [(1529, 290),
+                                                                                            (1149, 80)]
+        assert (invoice["discounted_subtotal"], invoice["discount"]["value"]) == (2678, 263)
+        assert (invoice["total_vat_amount"], invoice["total_amount"]) == (370, 3048)
+
+    async def test_withholding_tax(self, bill):
+        invoice = await bill.create(bill.invoice(
+            withholding_tax_rate=1500, discount={"type": "percentage", "amount": 1000},
+            line_items=[bill.inline_line(1999, 3, 1900),
+                        bill.inline_line(1000, 1, 700, discount={"type": "percentage", "amount": 500})]))
+        assert (invoice["total_amount"], invoice["total_withholding_tax"]) == (7337, 6399)
+
+    async def test_numbering_settings(self, bill, partner):
+        from remit.core import clock
+
+        first_invoice = await bill.issued()
+        quote = await bill.create(bill.quote())
+        first_quote = (await bill.act(quote["id"], "issue")).json()
+        assert (first_invoice["document_id"], first_quote["document_id"]) == ("INV-00001", "Q-00001")
+        settings = {"document_ids": {"prefix": "ACME", "include_date": True, "separator": "/", "min_digits": 3,
+                                     "next_number": {"invoice": 120}}}
+        response = await bill.client.patch(f"/entities/{bill.entity['id']}/settings", headers=partner.auth,
+                                           json=settings)
+        assert response.status_code == 200, response.text
+        year = clock.now().year
+        numbers = [(await bill.issued())["document_id"] for _ in range(2)]
+        assert numbers == [f"INV/ACME/{year}/120", f"INV/ACME/{year}/121"]
+        lower = await bill.client.patch(f"/entities/{bill.entity['id']}/settings", headers=partner.auth,
+                                        json={"document_ids": {"next_number": {"invoice": 100}}})
+        assert lower.status_code == 400, lower.text
+        nexts = await bill.client.get(f"/entities/{bill.entity['id']}/settings/next_document_numbers",
+                                      headers=partner.auth)
+        assert (nexts.json()["invoice"], nexts.json()["quote"]) == (122, 2)
+
+    async def test_early_payment_discount(self, bill):
+        invoice = await bill.issued()  # terms: 2 % within 10 days, net 30
+        assert invoice["payment_terms"]["term_1"]["end_date"] is not None
+        assert invoice["amount_to_pay"] == invoice["amount_due"] - round(invoice["amount_due"] * 200 / 10000)
