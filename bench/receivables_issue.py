@@ -3,7 +3,7 @@
 
     python bench/receivables_issue.py [--postgres] [--duration 10] [--warmup 2] [--connections 16]
                                       [--rounds 1] [--drafts N] [--per-connection 4]
-                                      [--profile out.json [--py-spy-args "--gil"]] [--json out.json]
+                                      [--profile out.json [--py-spy-args=--gil]] [--json out.json]
 
 Needs wrk (``apt-get install -y wrk``), taskset (util-linux) and, for ``--profile``, py-spy.
 
@@ -258,7 +258,7 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="use a temp database on 127.0.0.1:5432")
     parser.add_argument("--database-url", default=common.DEFAULT_PG, help="PostgreSQL server for --postgres")
     parser.add_argument("--profile", metavar="FILE", help="record remit with py-spy during the issue runs")
-    parser.add_argument("--py-spy-args", default="", help='more py-spy options for --profile, e.g. "--gil"')
+    parser.add_argument("--py-spy-args", default="", help="more py-spy options for --profile, e.g. --py-spy-args=--gil (with the =)")
     common.add_server_options(parser)
     args = parser.parse_args()
     common.require_tools(profile=bool(args.profile))
