@@ -187,6 +187,56 @@ class Rows:
         self.engine.dispose()
 
 
+def seed(setup: common.Setup, count: int) -> tuple[str, list[uuid.UUID]]:
+    """An entity whose validation rules are ``[]``, ``count`` payables in ``new`` there, and the token
+    of an entity user allowed to submit, approve and reopen them."""
+    entity = setup.entity("transitions")
+    on = {**setup.partner, "x-monite-entity-id": entity}
+    setup.ok(setup.http.put("/payables/validations", headers=on, json={"required_fields": []}))
+    token = setup.user_token(entity, payable=["create", "read", "submit", "approve", "reopen"])
+    ids = []
+    for i in range(count):
+        payable = setup.ok(setup.http.post("/payables", headers=on, json={
+            "currency": "EUR", "total_amount": 10_000 + i, "document_id": f"TX-{i:05d}"}))
+        assert payable["status"] == "new", payable
+        ids.append(uuid.UUID(payable["id"]))
+    return token, ids
+
+
+def measure_remit(url: str, pid: int, lua: Path, rows: Rows, ids: list[uuid.UUID], token: str,
+                  args: argparse.Namespace, *, profile_to: str | None = None) -> tuple[common.Result, dict[str, Any]]:
+    """One measured run of remit (server ``pid`` at ``url``) cycling ``ids``, after a discarded warm-up,
+    and the row checks of what it wrote. ``args``: warmup, duration, connections, threads, py_spy_args."""
+    write_lua(lua, rows.statuses(ids), token, args.threads)
+    common.run_wrk("warm-up", url, lua, duration=args.warmup, connections=args.connections, threads=args.threads)
+    before = rows.settle(ids)
+    write_lua(lua, rows.statuses(ids), token, args.threads)
+    profiler = None
+    if profile_to:
+        profiler = common.profile(pid, profile_to, args.duration, args.py_spy_args)
+        time.sleep(0.5)
+    load = common.load_average()
+    result = common.run_wrk("remit", url, lua, duration=args.duration, connections=args.connections,
+                            threads=args.threads, pid=pid)
+    if profiler is not None:
+        profiler.wait()
+    after = rows.settle(ids)
+    history, events = after[0] - before[0], after[1] - before[1]
+    check = {
+        "load_average": load,
+        "wrk_2xx": result.requests - result.non_2xx,
+        "lua_sent": result.lua.get("sent", 0),
+        "lua_ok": result.lua.get("ok", 0),
+        "history_rows": history,
+        "event_rows": events,
+        "in_flight_at_stop": history - result.lua.get("ok", 0),
+        "chain_errors": rows.chain_errors(ids)[:5],
+    }
+    check["rows_ok"] = (history == events and result.lua.get("ok", 0) <= history
+                        <= result.lua.get("sent", 0) and not check["chain_errors"])
+    return result, check
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per measured run (default 10)")
@@ -232,50 +282,16 @@ def main() -> None:
                 common.wait_ready(proc, port, log)
                 if round_no == 0:
                     setup = common.Setup(f"http://127.0.0.1:{port}/v1", client_id, client_secret)
-                    entity = setup.entity("transitions")
-                    on = {**setup.partner, "x-monite-entity-id": entity}
-                    setup.ok(setup.http.put("/payables/validations", headers=on, json={"required_fields": []}))
-                    token = setup.user_token(entity, payable=["create", "read", "submit", "approve", "reopen"])
-                    ids = []
-                    for i in range(2 * count):
-                        payable = setup.ok(setup.http.post("/payables", headers=on, json={
-                            "currency": "EUR", "total_amount": 10_000 + i, "document_id": f"TX-{i:05d}"}))
-                        assert payable["status"] == "new", payable
-                        ids.append(uuid.UUID(payable["id"]))
+                    token, ids = seed(setup, 2 * count)
                     setup.close()
                     remit_ids, bare_ids = ids[:count], ids[count:]
                     rows = Rows(database_url)
 
-                write_lua(lua, rows.statuses(remit_ids), token, args.threads)
-                url = f"http://127.0.0.1:{port}/v1"
-                common.run_wrk("warm-up", url, lua, duration=args.warmup, connections=args.connections,
-                               threads=args.threads)
-                before = rows.settle(remit_ids)
-                write_lua(lua, rows.statuses(remit_ids), token, args.threads)
-                profiler = None
+                profile_to = None
                 if args.profile:
-                    target = args.profile if args.rounds == 1 else f"{args.profile}.{round_no}"
-                    profiler = common.profile(proc.pid, target, args.duration, args.py_spy_args)
-                    time.sleep(0.5)
-                load = common.load_average()
-                result = common.run_wrk("remit", url, lua, duration=args.duration, connections=args.connections,
-                                        threads=args.threads, pid=proc.pid)
-                if profiler is not None:
-                    profiler.wait()
-                after = rows.settle(remit_ids)
-                history, events = after[0] - before[0], after[1] - before[1]
-                check = {
-                    "load_average": load,
-                    "wrk_2xx": result.requests - result.non_2xx,
-                    "lua_sent": result.lua.get("sent", 0),
-                    "lua_ok": result.lua.get("ok", 0),
-                    "history_rows": history,
-                    "event_rows": events,
-                    "in_flight_at_stop": history - result.lua.get("ok", 0),
-                    "chain_errors": rows.chain_errors(remit_ids)[:5],
-                }
-                check["rows_ok"] = (history == events and result.lua.get("ok", 0) <= history
-                                    <= result.lua.get("sent", 0) and not check["chain_errors"])
+                    profile_to = args.profile if args.rounds == 1 else f"{args.profile}.{round_no}"
+                result, check = measure_remit(f"http://127.0.0.1:{port}/v1", proc.pid, lua, rows, remit_ids, token,
+                                              args, profile_to=profile_to)
                 checks.append(check)
                 remit_runs.append(result)
             finally:
