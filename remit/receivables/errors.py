@@ -72,6 +72,10 @@ class CreditNoteTooLarge(Conflict):
     message = "The credit note exceeds the amount due on the invoice"
 
 
+class CreditNoteExceedsInvoice(Conflict):
+    message = "The credit note returns more than is left to return on the invoice"
+
+
 class FieldNotEditable(Conflict):
     def __init__(self, field: str):
         super().__init__(f"Field '{field}' cannot be changed on an issued invoice in the entity's edit mode")

@@ -21,7 +21,7 @@ from remit.core.context import RequestContext
 from remit.core.errors import FieldError
 from remit.receivables import credit_notes_totals as cn_totals
 from remit.receivables import history, totals
-from remit.receivables.errors import CreditNoteTooLarge, ReceivableTransitionConflict
+from remit.receivables.errors import CreditNoteExceedsInvoice, CreditNoteTooLarge, ReceivableTransitionConflict
 from remit.receivables.lifecycle import ReceivableType, S
 from remit.receivables.models import Receivable, ReceivableLineItem
 from remit.receivables.repository import ReceivableRepository
@@ -171,7 +171,10 @@ def prepare_issue(session: Session, ctx: RequestContext, note: Receivable) -> No
     invoice = _invoice_of(session, ctx, note)
     if invoice.status not in (S.issued, S.partially_paid, S.overdue):
         raise ReceivableTransitionConflict("issue a credit note for", invoice.status)
-    _recompute(session, ctx, note, invoice, ("body",))
+    try:
+        _recompute(session, ctx, note, invoice, ("body",))
+    except FieldError:  # another credit note took what this one returns since it was edited: a state problem
+        raise CreditNoteExceedsInvoice() from None
     _, due = amounts.balances(invoice)
     if note.total_amount > due:
         raise CreditNoteTooLarge()

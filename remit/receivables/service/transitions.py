@@ -47,9 +47,9 @@ def issue(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID) ->
 def _load_for_transition(session: Session, ctx: RequestContext, receivable_id: uuid.UUID) -> Receivable:
     """The document, row-locked; a credit note's invoice is locked first (the one lock order)."""
     repo = ReceivableRepository(session, ctx)
-    receivable = repo.get(receivable_id)
-    if receivable.type == ReceivableType.credit_note and receivable.based_on is not None:
-        repo.find_for_update(receivable.based_on)
+    based_on = repo.credit_note_parent(receivable_id)
+    if based_on is not None:
+        repo.find_for_update(based_on)
     return repo.get_for_update(receivable_id)
 
 
