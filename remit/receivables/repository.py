@@ -6,18 +6,37 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from remit.core.repository import EntityScopedRepository
 from remit.receivables.errors import ReceivableNotFound
 from remit.receivables.lifecycle import ReceivableType, S
-from remit.receivables.models import Receivable
+from remit.receivables.models import Receivable, ReceivableLineItem, receivable_tags
+from remit.tags.models import Tag
 
-# Every transition asks it first (a credit note's invoice is locked before the credit note): built once.
+# Statements every write runs, built once (a request only binds the ids).
+_ENTITY = bindparam("entity_id", type_=Receivable.entity_id.type)
+_ID = bindparam("receivable_id", type_=Receivable.id.type)
+# A credit note's invoice is locked before the credit note: its id is asked first.
 _PARENT = select(Receivable.based_on).where(
-    Receivable.entity_id == bindparam("entity_id", type_=Receivable.entity_id.type),
-    Receivable.id == bindparam("receivable_id", type_=Receivable.id.type),
-    Receivable.type == ReceivableType.credit_note,
+    Receivable.entity_id == _ENTITY, Receivable.id == _ID, Receivable.type == ReceivableType.credit_note,
+)
+_FOR_UPDATE = (
+    select(Receivable)
+    .where(Receivable.entity_id == _ENTITY, Receivable.id == _ID, Receivable.status != S.deleted)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_LINES = (
+    select(ReceivableLineItem)
+    .where(ReceivableLineItem.entity_id == _ENTITY, ReceivableLineItem.receivable_id == _ID)
+    .order_by(ReceivableLineItem.position)
+)
+_TAGS = (
+    select(Tag)
+    .join(receivable_tags, receivable_tags.c.tag_id == Tag.id)
+    .where(Tag.entity_id == _ENTITY, receivable_tags.c.receivable_id == _ID)
+    .order_by(Tag.name)
 )
 
 
@@ -43,11 +62,14 @@ class ReceivableRepository(EntityScopedRepository[Receivable]):
         return receivable
 
     def find_for_update(self, receivable_id: uuid.UUID) -> Receivable | None:
-        """Row-locked, with its lines and tags (every write reads them: totals, checks, the response)."""
-        statement = select(Receivable).where(
-            Receivable.entity_id == self.entity_id, Receivable.id == receivable_id, Receivable.status != S.deleted,
-        ).with_for_update().options(selectinload(Receivable.line_items), selectinload(Receivable.tags))
-        return self.session.scalars(statement.execution_options(populate_existing=True)).first()
+        """Row-locked, with its lines and tags (every write reads them: totals, checks, the response),
+        each by a prebuilt statement set on the object as loaded."""
+        params = {"entity_id": self.entity_id, "receivable_id": receivable_id}
+        receivable: Receivable | None = self.session.scalars(_FOR_UPDATE, params).first()
+        if receivable is not None:
+            set_committed_value(receivable, "line_items", list(self.session.scalars(_LINES, params)))
+            set_committed_value(receivable, "tags", list(self.session.scalars(_TAGS, params)))
+        return receivable
 
     def credit_note_parent(self, receivable_id: uuid.UUID) -> uuid.UUID | None:
         """The invoice a credit note is based on (None for any other document, or none found)."""

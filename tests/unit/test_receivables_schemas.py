@@ -630,8 +630,10 @@ def test_rejected_invoices_carry_the_extension_and_the_sdk_still_parses_them():
     rejected = _wire(_invoice_response(status="rejected", amount_due=0, amount_to_pay=0, rejection_reason=reason,
                                        rejected_at=NOW, document_id=None))
     assert rejected["rejection_reason"] == reason and rejected["rejected_at"] == "2024-06-03T10:00:00Z"
-    no_reason = _wire(_invoice_response(status="rejected", rejected_at=NOW))
+    # The wire form of a rejected invoice always states its reason, null when none applied.
+    no_reason = _wire(_invoice_response(status="rejected", rejection_reason=None, rejected_at=NOW))
     assert no_reason["rejection_reason"] is None  # rejected without a reason: present, null
+    assert not {"rejection_reason", "rejected_at"} & set(_wire(_invoice_response(status="issued")))
     parsed = parse_obj_as(sdk.ReceivableResponse, rejected)
     assert parsed.status == "rejected" and parsed.amount_due == 0
     assert TypeAdapter(rs.ReceivableResponse).validate_python(rejected).rejection_reason.name == "Reject Due to Error"

@@ -13,7 +13,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import MISSING, Field
 
 from remit.core.enums import AllowedCountries, CurrencyEnum, LanguageCodeEnum, VatIDTypeEnum
 from remit.core.schemas import PaginatedResponse, ResponseSchema
@@ -320,21 +320,11 @@ class InvoiceResponsePayload(_ReceivableFields, _EinvoiceFields):
     recurrence_id: uuid.UUID | None = None
     related_documents: RelatedDocuments
     total_amount_with_credit_notes: Amount
-    # remit extension (rejected invoices only): why and when the draft was rejected.
-    rejection_reason: ReceivableRejectionReasonSnapshot | None = None
-    rejected_at: datetime | None = None
-
-    # No return annotation: pydantic would document the annotated type (a bare object) instead of
-    # the model's fields in the response schema.
-    @model_serializer(mode="wrap")
-    def _rejection_fields_on_rejected_invoices_only(  # type: ignore[no-untyped-def]
-        self, handler: SerializerFunctionWrapHandler
-    ):
-        data = handler(self)
-        if self.status != ReceivablesStatusEnum.rejected and isinstance(data, dict):
-            for name in REJECTION_FIELDS:
-                data.pop(name, None)
-        return data
+    # remit extension, on rejected invoices only: why and when the draft was rejected. Absent
+    # (MISSING) on every other document, so those keep Monite's exact field set; a rejected
+    # invoice without a reason shows ``rejection_reason: null``.
+    rejection_reason: ReceivableRejectionReasonSnapshot | None | MISSING = MISSING
+    rejected_at: datetime | MISSING = MISSING
 
 
 class CreditNoteResponsePayload(_ReceivableFields, _EinvoiceFields):
