@@ -164,11 +164,10 @@ async def main_async(args: argparse.Namespace) -> None:
     from remit.auth.deps import Call, Output
     from remit.config import Settings
     from remit.core import clock
-    from remit.core import events as core_events
     from remit.core.db import Database
     from remit.events.models import Event
     from remit.migrations import upgrade
-    from remit.payables import schemas
+    from remit.payables import schemas, wire
     from remit.payables.models import Payable, PayableHistory
     from remit.payables.repository import PayableRepository
     from remit.payables.service import crud, transitions
@@ -264,13 +263,14 @@ async def main_async(args: argparse.Namespace) -> None:
             cprofile("transition unit of work", unit(render), args.n)
         report("unit of work: context + service + render + commit (no HTTP)", cpu_sync(unit(render), args.n))
         report("  … without the response render", cpu_sync(unit(Output(None, 200)), args.n))
-        saved = dict(core_events._subscribers)
-        core_events._subscribers.clear()
+        hooks = app.state.runtime.hooks
+        saved = dict(hooks._after)
+        hooks._after.clear()
         try:
             report("  … without the render and the approvals subscriber", cpu_sync(unit(Output(None, 200)), args.n),
-                   "(announce → approvals on_submitted: snapshot + policy query)")
+                   "(the submit hook → approvals on_submitted: snapshot + policy query)")
         finally:
-            core_events._subscribers.update(saved)
+            hooks._after.update(saved)
 
         def empty_tx():
             with db.transaction():
@@ -383,13 +383,10 @@ async def main_async(args: argparse.Namespace) -> None:
             ctx = resolve_context(session, list_principal, None, scoped=True)
             page = crud.paginator.paginate(session, crud.scoped_payables(session, ctx), query,
                                            scope=str(ctx.scoped_entity_id))
-            report("render alone: validate 100 ORM objects (from_attributes) + dump_json",
+            report("render alone: validate the page as remit renders it + dump_json",
                    cpu_sync(lambda: page_render.render(page), n_list))
             item_adapter = TypeAdapter(schemas.PayablePaginationResponse)
-            computed = ("amount_due", "amount_to_pay", "total_amount_with_credit_notes", "file", "credit_notes")
-            columns = [c.key for c in Payable.__table__.columns]
-            dicts = {"data": [{**{c: getattr(p, c) for c in columns}, **{c: getattr(p, c) for c in computed},
-                               "tags": [], "currency_exchange": None} for p in page.data],
+            dicts = {"data": [wire.document(session, p) for p in page.data],
                      "next_pagination_token": page.next_pagination_token, "prev_pagination_token": None}
             report("render from plain dicts (validate_python + dump_json)",
                    cpu_sync(lambda: item_adapter.dump_json(item_adapter.validate_python(dicts)), n_list))

@@ -20,6 +20,17 @@ from remit.receivables import snapshots
 from remit.receivables.models import Receivable, ReceivableLineItem
 from remit.tags.service import TagRepository
 
+# What a document made from another one (an invoice from a quote, a credit note, a clone) takes over
+# as stored: the parties and their snapshots.
+PARTIES = (
+    "counterpart_id", "counterpart_type", "counterpart_name", "counterpart_tax_id",
+    "counterpart_external_reference", "counterpart_business_type", "counterpart_billing_address_id",
+    "counterpart_shipping_address_id", "counterpart_vat_id_id", "contact_id", "counterpart_billing_address",
+    "counterpart_shipping_address", "counterpart_vat_id", "counterpart_contact", "entity", "entity_overrides",
+    "entity_address", "entity_bank_account_id", "entity_bank_account", "entity_vat_id_id", "entity_vat_id",
+    "trade_name", "vat_mode", "vat_inclusive_discount_mode", "vat_exempt", "vat_exemption_rationale",
+    "file_language", "original_file_language",
+)
 COUNTERPART_PARTS = ("counterpart_billing_address_id", "counterpart_shipping_address_id", "counterpart_vat_id_id")
 # Fields copied as they are given.
 PLAIN = (
@@ -30,6 +41,11 @@ PLAIN = (
     "document_rendering", "project_id", "overdue_reminder_id", "payment_reminder_id", "fulfillment_date",
     "expiry_date", "discount",
 )
+
+
+def take_over(target: Receivable, source: Receivable, fields: tuple[str, ...]) -> None:
+    for field in fields:
+        setattr(target, field, getattr(source, field))
 
 
 def set_plain(receivable: Receivable, data: dict[str, Any]) -> None:

@@ -101,18 +101,10 @@ def _copy(session: Session, ctx: RequestContext, source: Receivable, kind: Recei
     """A new draft of ``kind`` with the source's parties, lines and terms as they are stored."""
     settings = settings_of(session, ctx.scoped_entity_id)
     copy = _new(ctx, kind, source.currency, settings)
-    for field in (
-        "counterpart_id", "counterpart_type", "counterpart_name", "counterpart_tax_id",
-        "counterpart_external_reference", "counterpart_business_type", "counterpart_billing_address_id",
-        "counterpart_shipping_address_id", "counterpart_vat_id_id", "contact_id", "counterpart_billing_address",
-        "counterpart_shipping_address", "counterpart_vat_id", "counterpart_contact", "entity", "entity_overrides",
-        "entity_address", "entity_bank_account_id", "entity_bank_account", "entity_vat_id_id", "entity_vat_id",
-        "trade_name", "memo", "footer", "commercial_condition_description", "deduction_memo", "discount",
-        "deduction_amount", "withholding_tax_rate", "vat_mode", "vat_inclusive_discount_mode", "vat_exempt",
-        "vat_exemption_rationale", "document_rendering", "file_language", "original_file_language",
-        "partner_metadata", "project_id",
-    ):
-        setattr(copy, field, getattr(source, field))
+    build.take_over(copy, source, build.PARTIES + (
+        "memo", "footer", "commercial_condition_description", "deduction_memo", "discount", "deduction_amount",
+        "withholding_tax_rate", "document_rendering", "partner_metadata", "project_id",
+    ))
     copy.line_items = [build.copy_line(line, copy, position) for position, line in enumerate(source.line_items)]
     return copy
 

@@ -97,16 +97,7 @@ def draft_for(session: Session, ctx: RequestContext, invoice: Receivable) -> Rec
         based_on_document_id=invoice.document_id, amount_paid=0, credited=0, total_vat_amounts=[],
         credit_note_ids=[], attachments=[],
     )
-    for field in (
-        "counterpart_id", "counterpart_type", "counterpart_name", "counterpart_tax_id",
-        "counterpart_external_reference", "counterpart_business_type", "counterpart_billing_address_id",
-        "counterpart_shipping_address_id", "counterpart_vat_id_id", "contact_id", "counterpart_billing_address",
-        "counterpart_shipping_address", "counterpart_vat_id", "counterpart_contact", "entity", "entity_overrides",
-        "entity_address", "entity_bank_account_id", "entity_bank_account", "entity_vat_id_id", "entity_vat_id",
-        "vat_mode", "vat_inclusive_discount_mode", "vat_exempt", "vat_exemption_rationale", "is_einvoice",
-        "purchase_order", "file_language", "original_file_language", "trade_name",
-    ):
-        setattr(note, field, getattr(invoice, field))
+    build.take_over(note, invoice, build.PARTIES + ("is_einvoice", "purchase_order"))
     note.deduction_amount = 0
     _set_lines(note, invoice, list(cn_totals.full_remainder_lines(credited_invoice(session, ctx, invoice))))
     _recompute(session, ctx, note, invoice, ("body",))
