@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="REMIT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="REMIT_", extra="ignore", populate_by_name=True)
 
     database_url: str = "sqlite:///./remit.db"
     # Token signing key; when empty, one is generated on first start and kept in the database.
