@@ -172,10 +172,10 @@ class Webhooks:
                         text = bytes(received[:RESPONSE_MAX_BYTES]).decode("utf-8", "replace")
             except TimeoutError:
                 error = f"no response within {self.runtime.settings.webhook_timeout_seconds:g} s"
-            except transport.RefusedConnection as exc:
-                error = str(exc)
             except (httpx.HTTPError, OSError, ValueError) as exc:
-                error = f"{type(exc).__name__}: {exc}"[:255]
+                # httpx re-raises httpcore's errors as its own, the original as the cause.
+                refused = isinstance(exc.__cause__, transport.RefusedConnection)
+                error = str(exc) if refused else f"{type(exc).__name__}: {exc}"[:255]
         return Outcome(started, int((time.monotonic() - start) * 1000), status, text, error)
 
     async def _listen(self, stopping: threading.Event) -> None:

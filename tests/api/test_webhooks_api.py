@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from remit.app import create_app
+from remit.core.db import Database
 from tests.fixtures.app import HEADERS, make_settings
 from tests.fixtures.entities import ALL_CRUD, new_partner
 from tests.fixtures.masterdata import assert_shape
@@ -242,13 +243,20 @@ async def test_list_filters_and_pages(client, db):
 # -- the URL guard -----------------------------------------------------------------------------
 
 
+def app_with(database_url, **settings):
+    """An app on a ``Database`` of its own: a database hands its sessions the runtime of the last
+    app built on it, so apps with other settings must not share the suite's."""
+    return create_app(make_settings(database_url, **settings), database=Database(database_url, pool_size=2))
+
+
 @pytest.fixture(scope="module")
-async def guarded(database_url, db):
+async def guarded(database_url):
     """An app with the defaults of a production server: private addresses refused, http allowed."""
-    app = create_app(make_settings(database_url, webhook_allow_private_urls=False), database=db)
+    app = app_with(database_url, webhook_allow_private_urls=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://remit.test/v1",
                                  headers=HEADERS) as c:
         yield c
+    app.state.db.dispose()
 
 
 @pytest.mark.parametrize("url", [
@@ -277,7 +285,7 @@ async def test_public_addresses_are_taken_and_patch_is_checked_too(guarded):
 
 
 async def test_plain_http_is_refused_when_insecure_urls_are_off(database_url, db):
-    app = create_app(make_settings(database_url, allow_insecure_webhook_urls=False), database=db)
+    app = app_with(database_url, allow_insecure_webhook_urls=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://remit.test/v1",
                                  headers=HEADERS) as c:
         partner = await new_partner(c, db)
@@ -288,6 +296,7 @@ async def test_plain_http_is_refused_when_insecure_urls_are_off(database_url, db
         ok = await c.post("/webhook_subscriptions", json={"object_type": "payable", "url": "https://h.example/x"},
                           headers=partner.auth)
         assert ok.status_code == 201
+    app.state.db.dispose()
 
 
 # -- events ------------------------------------------------------------------------------------
