@@ -18,14 +18,14 @@ from remit.core import clock
 from remit.core.db import Database
 from remit.events.models import Event
 from remit.webhooks import outbox
-from remit.webhooks.models import WebhookDelivery, WebhookDeliveryAttempt
+from remit.webhooks.models import WebhookDeliveryAttempt
 from remit.worker import Runner
 from tests.fixtures.app import HEADERS, make_settings
 from tests.fixtures.entities import new_partner
 from tests.fixtures.masterdata import assert_shape
 from tests.fixtures.payables import create_payable
 from tests.fixtures.receivables import billing
-from tests.fixtures.webhooks import Receiver, receiver, subscribe  # noqa: F401
+from tests.fixtures.webhooks import Receiver, subscribe
 from tests.unit.test_webhook_signature import snippet
 
 DELAYS = [0.3, 0.3, 0.3]  # 4 attempts
