@@ -86,6 +86,8 @@ class Webhooks:
             self._loop, self._wakeup, self._stopping = asyncio.get_running_loop(), wakeup, stopping
         listener = asyncio.create_task(self._listen(stopping)) if not self.runtime.db.is_sqlite else None
         inflight: set[asyncio.Task[None]] = set()
+        self._results: asyncio.Queue[tuple[Claimed, Outcome]] = asyncio.Queue()
+        recorder = asyncio.create_task(self._record_results())
         client = transport.client(
             allow_private=settings.webhook_allow_private_urls,
             timeout=settings.webhook_timeout_seconds,
@@ -117,6 +119,9 @@ class Webhooks:
                 # Attempts under way finish (each within its timeout) and record what they got;
                 # one cut short here keeps its claim, which expires and is retried.
                 await asyncio.wait(inflight, timeout=settings.worker_stop_timeout_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._results.join(), timeout=settings.worker_stop_timeout_seconds)
+            recorder.cancel()
             await client.aclose()
 
     async def _round(self, client: httpx.AsyncClient, inflight: set[asyncio.Task[None]]) -> float:
@@ -136,15 +141,25 @@ class Webhooks:
         return settings.webhook_poll_seconds if due_in is None else min(due_in, settings.webhook_poll_seconds)
 
     async def _attempt(self, client: httpx.AsyncClient, claimed: Claimed) -> None:
-        outcome = await self.send(client, claimed)
-        try:
-            await asyncio.to_thread(outbox.record, self.runtime, claimed, outcome)
-        except Exception:
-            # The claim stays; it expires and the delivery is attempted again.
-            log.exception("webhook delivery %s: recording attempt %d failed", claimed.id, claimed.number)
-        wakeup = self._wakeup
-        if wakeup is not None:
-            wakeup.set()  # a slot is free, and a retry may now be due sooner than the loop planned
+        self._results.put_nowait((claimed, await self.send(client, claimed)))
+
+    async def _record_results(self) -> None:
+        """Write finished attempts, as many as are waiting in one transaction."""
+        while True:
+            batch = [await self._results.get()]
+            while not self._results.empty():
+                batch.append(self._results.get_nowait())
+            try:
+                await asyncio.to_thread(outbox.record_many, self.runtime, batch)
+            except Exception:
+                # The claims stay; they expire and the deliveries are attempted again.
+                log.exception("webhook deliveries: recording %d attempts failed", len(batch))
+            finally:
+                for _ in batch:
+                    self._results.task_done()
+            wakeup = self._wakeup
+            if wakeup is not None:
+                wakeup.set()  # slots are free, and a retry may now be due sooner than the loop planned
 
     async def send(self, client: httpx.AsyncClient, claimed: Claimed) -> Outcome:
         """One attempt: POST the body, signed, within the timeout; nothing raised."""

@@ -248,36 +248,46 @@ def jittered(delay: float) -> float:
 
 def record(runtime: Runtime, claimed: Claimed, outcome: Outcome) -> None:
     """Write the attempt and the delivery's new state (if the claim is still ours)."""
-    delays = runtime.settings.webhook_retry_delays
+    record_many(runtime, [(claimed, outcome)])
+
+
+def record_many(runtime: Runtime, results: list[tuple[Claimed, Outcome]]) -> None:
+    """``record`` for several attempts, in one transaction (one write on SQLite's single writer)."""
     with runtime.db.transaction() as session:
         connection = session.connection()
-        connection.execute(insert(WebhookDeliveryAttempt.__table__), {
-            "id": uuid.uuid4(), "delivery_id": claimed.id, "number": claimed.number, "url": claimed.url,
-            "started_at": outcome.started_at, "duration_ms": outcome.duration_ms,
-            "response_status_code": outcome.status_code, "response": outcome.response,
-            "error": (outcome.error or "")[:255] or None,
-        })
-        stmt = (
-            select(D.was_successful, D.requests_made_count, D.claimed_by, S.status)
-            .outerjoin(S, S.id == D.subscription_id)
-            .where(D.id == claimed.id)
-        )
-        if connection.dialect.name == "postgresql":
-            stmt = stmt.with_for_update(of=D.__table__)
-        row = connection.execute(stmt).first()
-        if row is None or row.claimed_by != claimed.claimed_by or row.requests_made_count != claimed.number:
-            return  # our lease ran out and another worker took the delivery over: its attempt decides
-        values: dict[str, Any] = {
-            "response": outcome.response, "response_status_code": outcome.status_code, "url": claimed.url,
-            "claimed_until": None, "claimed_by": None, "updated_at": clock.now(),
-        }
-        if outcome.success:
-            values.update(was_successful=True, next_attempt_at=None)
-        elif row.was_successful is False or row.status != ENABLED or claimed.number > len(delays):
-            values.update(was_successful=False, next_attempt_at=None)
-        else:
-            values["next_attempt_at"] = db_now(connection) + timedelta(seconds=jittered(delays[claimed.number - 1]))
-        connection.execute(update(D.__table__).where(D.id == claimed.id).values(values))
+        for claimed, outcome in results:
+            _record(runtime, connection, claimed, outcome)
+
+
+def _record(runtime: Runtime, connection: Connection, claimed: Claimed, outcome: Outcome) -> None:
+    delays = runtime.settings.webhook_retry_delays
+    connection.execute(insert(WebhookDeliveryAttempt.__table__), {
+        "id": uuid.uuid4(), "delivery_id": claimed.id, "number": claimed.number, "url": claimed.url,
+        "started_at": outcome.started_at, "duration_ms": outcome.duration_ms,
+        "response_status_code": outcome.status_code, "response": outcome.response,
+        "error": (outcome.error or "")[:255] or None,
+    })
+    stmt = (
+        select(D.was_successful, D.requests_made_count, D.claimed_by, S.status)
+        .outerjoin(S, S.id == D.subscription_id)
+        .where(D.id == claimed.id)
+    )
+    if connection.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=D.__table__)
+    row = connection.execute(stmt).first()
+    if row is None or row.claimed_by != claimed.claimed_by or row.requests_made_count != claimed.number:
+        return  # our lease ran out and another worker took the delivery over: its attempt decides
+    values: dict[str, Any] = {
+        "response": outcome.response, "response_status_code": outcome.status_code, "url": claimed.url,
+        "claimed_until": None, "claimed_by": None, "updated_at": clock.now(),
+    }
+    if outcome.success:
+        values.update(was_successful=True, next_attempt_at=None)
+    elif row.was_successful is False or row.status != ENABLED or claimed.number > len(delays):
+        values.update(was_successful=False, next_attempt_at=None)
+    else:
+        values["next_attempt_at"] = db_now(connection) + timedelta(seconds=jittered(delays[claimed.number - 1]))
+    connection.execute(update(D.__table__).where(D.id == claimed.id).values(values))
 
 
 # -- retention --------------------------------------------------------------------------------
