@@ -19,6 +19,7 @@ from remit.products.endpoints import router as products_router
 from remit.receivables.endpoints import router as receivables_router
 from remit.tags.endpoints import router as tags_router
 from remit.vat_rates.endpoints import router as vat_rates_router
+from remit.webhooks.endpoints import router as webhooks_router
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth_router,
@@ -38,6 +39,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     approval_processes_router,
     approval_requests_router,
     receivables_router,
+    webhooks_router,
 )
 
 # All of them as one router, for tools and tests that walk the API's routes.

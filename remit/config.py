@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="REMIT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="REMIT_", extra="ignore", populate_by_name=True)
 
     database_url: str = "sqlite:///./remit.db"
     # Token signing key; when empty, one is generated on first start and kept in the database.
@@ -38,6 +38,22 @@ class Settings(BaseSettings):
     scheduler_interval_seconds: float | None = Field(default=None, gt=0)
     # On shutdown, how long running jobs may take to finish before the process exits under them.
     worker_stop_timeout_seconds: float = Field(default=10, ge=0)
+    # Webhooks (docs/webhooks.md). Plain http:// subscription URLs (on by default, so local setups work).
+    allow_insecure_webhook_urls: bool = Field(default=True, validation_alias="REMIT_ALLOW_INSECURE_WEBHOOK_URLS")
+    # Deliver to loopback, private, link-local and other non-public addresses (off: such URLs are refused).
+    webhook_allow_private_urls: bool = False
+    # Seconds between a delivery's attempts (a JSON list); attempts = its length + 1, each delay ±10 % jitter.
+    webhook_retry_delays: list[float] = Field(default=[60, 300, 1800, 7200, 21600, 43200, 86400])
+    # One attempt's budget, connect to last byte read.
+    webhook_timeout_seconds: float = Field(default=10, gt=0)
+    # A claimed attempt's lease lasts the timeout plus this; a worker killed mid-attempt leaves it to expire.
+    webhook_claim_margin_seconds: float = Field(default=30, gt=0)
+    # Attempts in flight at once per process.
+    webhook_concurrency: int = Field(default=32, ge=1)
+    # Seconds between looks at the outbox when nothing woke the worker (missed wake-ups, dedicated workers on SQLite).
+    webhook_poll_seconds: float = Field(default=5, gt=0)
+    # Events and their delivery records are kept this many days (never fewer than 90).
+    event_retention_days: int = Field(default=90, ge=90)
 
     @field_validator("rate_limit")
     @classmethod
@@ -47,6 +63,13 @@ class Settings(BaseSettings):
         from limits import parse
 
         parse(value)  # raises ValueError on a bad rate string
+        return value
+
+    @field_validator("webhook_retry_delays")
+    @classmethod
+    def _check_retry_delays(cls, value: list[float]) -> list[float]:
+        if any(delay < 0 for delay in value):
+            raise ValueError("retry delays are seconds, none negative")
         return value
 
     @property

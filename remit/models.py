@@ -26,6 +26,7 @@ from remit.products.models import Product
 from remit.receivables.models import Receivable, ReceivableHistory, ReceivableLineItem, ReceivableMail
 from remit.tags.models import Tag
 from remit.vat_rates.models import CustomVatRate
+from remit.webhooks.models import WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
 
 metadata = Base.metadata
 
@@ -68,5 +69,8 @@ __all__ = [
     "ServerSecret",
     "StoredFile",
     "Tag",
+    "WebhookDelivery",
+    "WebhookDeliveryAttempt",
+    "WebhookSubscription",
     "metadata",
 ]

@@ -2,7 +2,8 @@
 
 ``build`` makes one for the API server (``remit.app.create_app``) and for the background worker
 (``remit worker``) alike: the settings, the database, the server's signing secret, the hooks that
-wire domains to each other's transitions, the background jobs (``remit.worker``), and the caches
+wire domains to each other's transitions, the background jobs and loops (``remit.worker``), the
+outbox signal and webhook state (``remit.webhooks``), and the caches
 that live as long as the process. The
 database hands the runtime to every session it opens, so a unit of work reaches it from its
 session (``core.runtime.runtime_of``) instead of through module globals.
@@ -18,11 +19,13 @@ from sqlalchemy.orm import Session
 from remit.config import Settings, get_settings
 from remit.core import pagination
 from remit.core.db import Database
+from remit.core.events import Outbox
 from remit.core.hooks import Hooks
 from remit.worker.jobs import Jobs
 
 if TYPE_CHECKING:
     from remit.approvals.processes.cache import PolicyCache
+    from remit.webhooks.delivery import Webhooks
 
 
 @dataclass(eq=False)
@@ -32,7 +35,9 @@ class Runtime:
     secret: str  # the server's signing secret (tokens, pagination tokens)
     hooks: Hooks = field(default_factory=Hooks)
     jobs: Jobs = field(default_factory=Jobs)  # run by remit.worker.Runner
+    outbox: Outbox = field(default_factory=Outbox)  # told after every commit that wrote events
     policies: PolicyCache = field(init=False)
+    webhooks: Webhooks = field(init=False)
 
     def __post_init__(self) -> None:
         from remit.approvals.processes.cache import PolicyCache
@@ -48,9 +53,12 @@ class Runtime:
         register every domain's background jobs (``self.jobs``: a domain's ``jobs.register(self.jobs)``)."""
         from remit.approvals import subscriptions
         from remit.receivables import jobs as receivable_jobs
+        from remit.webhooks import delivery
 
         subscriptions.register(self.hooks)
         receivable_jobs.register(self.jobs)
+        self.webhooks = delivery.Webhooks(self)
+        delivery.register(self)
         self._pagination_key = pagination.token_key(self.secret)
 
 

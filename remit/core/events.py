@@ -3,22 +3,42 @@
 Domains call it next to the change it describes (or insert ``event_values`` together with their
 own rows, ``db.insert_rows``), so a committed change always has its event and a rolled-back one
 has none. Status changes write theirs through the lifecycle engine (``core.lifecycle``), with the
-history row, in the same statement. Webhook delivery reads these rows after commit.
+history row, in the same statement. Webhook delivery reads these rows after commit: a transaction
+that wrote events tells its runtime's ``Outbox`` once it has committed, so the process's webhook
+worker starts at once instead of at its next look.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from remit.core import clock
+from remit.core.db.unit_of_work import after_commit
 from remit.core.versioning import IMPLEMENTED_VERSION
+from remit.events import catalogue
 from remit.events.models import Event
 
-__all__ = ["Event", "event_values", "record_change"]
+__all__ = ["Event", "Outbox", "event_values", "record_change"]
+
+
+class Outbox:
+    """The listeners told, after a commit, that events were written (the webhook worker's wake-up)."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[], None]] = []
+
+    def listen(self, listener: Callable[[], None]) -> None:
+        if listener not in self._listeners:
+            self._listeners.append(listener)
+
+    def committed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
 
 _INSERT_EVENT = insert(Event.__table__)
 
@@ -50,11 +70,16 @@ def event_values(
     order they happened.
     """
     now = clock.increasing(session.info, "events")
+    action = f"{object_type}.{event_type}"
+    catalogue.check(action)
+    outbox: Outbox | None = getattr(session.info.get("runtime"), "outbox", None)
+    if outbox is not None:
+        after_commit(session, outbox.committed)
     return {
         "id": uuid.uuid4(),
         "entity_id": entity_id,
         "object_type": object_type,
-        "action": f"{object_type}.{event_type}",
+        "action": action,
         "object_id": object_id,
         "description": description or f"{object_type.replace('_', ' ').capitalize()} {event_type.replace('_', ' ')}",
         "api_version": IMPLEMENTED_VERSION,

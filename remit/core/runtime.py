@@ -7,11 +7,14 @@ Process-wide state lives in one runtime object that ``remit.runtime.build`` make
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.orm import Session
 
 from remit.core.hooks import Hooks
+
+if TYPE_CHECKING:
+    from remit.core.events import Outbox
 
 
 class CoreRuntime(Protocol):
@@ -20,6 +23,9 @@ class CoreRuntime(Protocol):
 
     @property
     def pagination_key(self) -> bytes: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
 
 
 def runtime_of(session: Session) -> CoreRuntime:

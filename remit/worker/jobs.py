@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -38,11 +39,44 @@ class Job:
             raise ValueError(f"job {self.name}: the interval must be a positive number of seconds")
 
 
+@dataclass(frozen=True, eq=False)
+class Loop:
+    """Background work that runs all the time rather than at intervals (the webhook deliveries).
+
+    ``run(runtime, stopping)`` runs in a thread of its own from the runner's start and returns
+    once ``stopping`` is set; ``interrupt()`` is called right after it is set, to cut a wait short.
+    Unlike a job, a loop runs in every process at once and takes no cross-process lock: it shares
+    its work with the other processes through the database (claims), so it must be safe to run
+    beside copies of itself. If ``run`` raises or returns early, the runner logs it and starts it
+    again after a pause.
+    """
+
+    name: str
+    run: Callable[[Runtime, threading.Event], None]
+    interrupt: Callable[[], None] = lambda: None
+
+    def __post_init__(self) -> None:
+        if not _NAME.fullmatch(self.name):
+            raise ValueError(f"loop name {self.name!r} is not '<domain>.<action>' in lower-case letters, digits and _")
+
+
 class Jobs:
-    """The jobs of one process, registered once by the runtime's wiring (``remit.runtime``)."""
+    """The jobs (and loops) of one process, registered once by the runtime's wiring (``remit.runtime``)."""
 
     def __init__(self) -> None:
         self._jobs: dict[str, Job] = {}
+        self._loops: dict[str, Loop] = {}
+
+    def register_loop(self, loop: Loop) -> None:
+        """Add ``loop`` (again: no-op); another loop under a taken name is an error."""
+        known = self._loops.get(loop.name)
+        if known is not None and known is not loop:
+            raise ValueError(f"a background loop named {loop.name} is already registered")
+        self._loops[loop.name] = loop
+
+    @property
+    def loops(self) -> list[Loop]:
+        return list(self._loops.values())
 
     def register(self, job: Job) -> None:
         """Add ``job`` (again: no-op); another job under a taken name is an error."""

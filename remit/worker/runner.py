@@ -24,7 +24,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from remit.core import clock
-from remit.worker.jobs import Job
+from remit.worker.jobs import Job, Loop
 from remit.worker.locks import JobLocks, locks_for
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ class _Slot:
 
 
 class Runner:
-    """Runs ``runtime.jobs`` (or ``jobs``) until stopped.
+    """Runs ``runtime.jobs`` and its loops (or ``jobs`` and ``loops``) until stopped.
 
     ``REMIT_SCHEDULER_INTERVAL_SECONDS`` replaces every job's interval; ``stop_timeout`` (default
     ``REMIT_WORKER_STOP_TIMEOUT_SECONDS``) bounds ``stop()``; ``locks`` defaults to the ones for
@@ -73,6 +73,7 @@ class Runner:
         runtime: Runtime,
         *,
         jobs: Iterable[Job] | None = None,
+        loops: Iterable[Loop] | None = None,
         locks: JobLocks | None = None,
         stop_timeout: float | None = None,
     ):
@@ -85,6 +86,11 @@ class Runner:
             job.name: _Slot(job, JobState(job.name, override or job.interval))
             for job in (runtime.jobs if jobs is None else jobs)
         }
+        if loops is None:  # the runtime's loops, unless the caller chose the jobs (then only the loops it names)
+            loops = runtime.jobs.loops if jobs is None else ()
+        self._loops = {loop.name: loop for loop in loops}
+        self._loop_threads: dict[str, threading.Thread] = {}
+        self.loop_restarts: dict[str, int] = dict.fromkeys(self._loops, 0)
         self._stopping = threading.Event()
         self._started = False
         self._guard = threading.Lock()  # orders state updates and start()
@@ -97,11 +103,17 @@ class Runner:
             if self._started:
                 raise RuntimeError("a runner starts once")
             self._started = True
-        if not self._slots:
+        if not self._slots and not self._loops:
             log.info("no background jobs registered")
             return
         # A process that writes only from here (``remit worker``) still checkpoints SQLite's WAL.
         self.runtime.db.start_checkpoints()
+        for loop in self._loops.values():
+            thread = threading.Thread(target=self._keep_running, args=(loop,), name=f"remit-loop {loop.name}", daemon=True)
+            self._loop_threads[loop.name] = thread
+            thread.start()
+        if self._loops:
+            log.info("background loops started: %s", ", ".join(self._loops))
         for slot in self._slots.values():
             slot.thread = threading.Thread(target=self._loop, args=(slot,), name=f"remit-job {slot.job.name}", daemon=True)
             slot.thread.start()
@@ -123,15 +135,23 @@ class Runner:
         self._stopping.set()
         for slot in self._slots.values():
             slot.wakeup.set()
+        for loop in self._loops.values():
+            try:
+                loop.interrupt()
+            except Exception:
+                log.exception("background loop %s: interrupting it failed", loop.name)
         deadline = time.monotonic() + timeout
         for slot in self._slots.values():
             if slot.thread is not None:
                 slot.thread.join(max(0.0, deadline - time.monotonic()))
+        for thread in self._loop_threads.values():
+            thread.join(max(0.0, deadline - time.monotonic()))
         unfinished = [slot.job.name for slot in self._slots.values() if slot.thread is not None and slot.thread.is_alive()]
+        unfinished += [name for name, thread in self._loop_threads.items() if thread.is_alive()]
         if unfinished:
             log.warning("background jobs still running after %g s, left behind: %s", timeout, ", ".join(unfinished))
             return False
-        if self._started and self._slots:
+        if self._started and (self._slots or self._loops):
             log.info("background jobs stopped")
         return True
 
@@ -167,6 +187,28 @@ class Runner:
             return self._slots[name]
         except KeyError:
             raise KeyError(f"no background job named {name}") from None
+
+    def _keep_running(self, loop: Loop) -> None:
+        """Run ``loop`` until the runner stops; a loop that fails (or returns early) starts again
+        after a pause that doubles up to 30 s, so a database outage is not a busy loop."""
+        pause = 1.0
+        while not self._stopping.is_set():
+            started = time.monotonic()
+            try:
+                loop.run(self.runtime, self._stopping)
+            except Exception:
+                log.exception("background loop %s failed; starting it again in %g s", loop.name, pause)
+            else:
+                if self._stopping.is_set():
+                    return
+                log.warning("background loop %s returned before the runner stopped; starting it again", loop.name)
+            with self._guard:
+                self.loop_restarts[loop.name] += 1
+            if time.monotonic() - started > 60:  # it ran a good while: this is a new failure, not a streak
+                pause = 1.0
+            if self._stopping.wait(pause):
+                return
+            pause = min(pause * 2, 30.0)
 
     def _loop(self, slot: _Slot) -> None:
         while True:

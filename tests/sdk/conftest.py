@@ -141,6 +141,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         REMIT_CLIENT_ID=client_id,
         REMIT_CLIENT_SECRET=client_secret,
         PYTHONUNBUFFERED="1",
+        # Webhook scenarios deliver to a receiver on 127.0.0.1, and retry within a second.
+        REMIT_WEBHOOK_ALLOW_PRIVATE_URLS="true",
+        REMIT_WEBHOOK_RETRY_DELAYS="[0.5, 0.5]",
     )
     cmd = [sys.executable, "-m", "remit.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log_path.open("wb") as log:

@@ -6,7 +6,7 @@ One request is one transaction, run by ``Database.run`` in a worker thread. The 
   (WAL, foreign keys, busy timeout, ``BEGIN IMMEDIATE`` for writes);
 - ``sqlite`` — SQLite's WAL checkpoints in a background thread (``Checkpointer``);
 - ``unit_of_work`` — ``Database``: the request transaction, the worker threads and SQLite's
-  writer thread;
+  writer thread; ``after_commit`` callbacks;
 - ``statements`` — ``insert_rows`` and ``update_with_rows`` (one statement on PostgreSQL).
 
 The public names are re-exported here: ``from remit.core.db import Database``.
@@ -15,7 +15,7 @@ The public names are re-exported here: ``from remit.core.db import Database``.
 from remit.core.db.engine import SQLITE_BUSY_TIMEOUT_MS, create_db_engine, json_loads, normalise_url
 from remit.core.db.sqlite import SQLITE_BACKSTOP_CHECKPOINT_PAGES, Checkpointer
 from remit.core.db.statements import insert_rows, update_with_rows
-from remit.core.db.unit_of_work import SERVER_THREADS, SQLITE_THREADS, Database
+from remit.core.db.unit_of_work import SERVER_THREADS, SQLITE_THREADS, Database, after_commit
 
 __all__ = [
     "SERVER_THREADS",
@@ -24,6 +24,7 @@ __all__ = [
     "SQLITE_THREADS",
     "Checkpointer",
     "Database",
+    "after_commit",
     "create_db_engine",
     "insert_rows",
     "json_loads",

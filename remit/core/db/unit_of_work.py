@@ -9,12 +9,17 @@ SQLite: writers are serialised. Within a process requests' write transactions ru
 thread of their own, and a lock orders every write transaction (so they queue instead of failing
 with "database is locked"); the engine begins them with ``BEGIN IMMEDIATE`` (``engine``), and
 the WAL is checkpointed in a background thread (``sqlite.Checkpointer``).
+
+``after_commit(session, fn)`` asks for ``fn()`` once the transaction has committed (never after a
+rollback): how code inside a unit of work tells the process about what it made durable, for
+example the webhook worker that events are waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +34,18 @@ from remit.core.db.engine import create_db_engine, normalise_url
 from remit.core.db.sqlite import SQLITE_BACKSTOP_CHECKPOINT_PAGES, Checkpointer
 
 T = TypeVar("T")
+
+_AFTER_COMMIT = "after_commit"
+log = logging.getLogger("remit")
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Call ``callback()`` after ``session``'s transaction commits (once, however often it is
+    asked for; in order of the first request). Callbacks run after the write lock is let go, must be
+    quick and must not raise (a failure is logged: the commit stands)."""
+    callbacks: list[Callable[[], None]] = session.info.setdefault(_AFTER_COMMIT, [])
+    if callback not in callbacks:
+        callbacks.append(callback)
 
 # Units of work in flight per process, by default. One process runs Python on one core at a time
 # (the GIL): enough threads to keep it busy while others wait on the database, and no more — each
@@ -83,6 +100,7 @@ class Database:
         docs/performance.md).
         """
         lock = self._write_lock if (write and self.is_sqlite) else None
+        callbacks: list[Callable[[], None]] = []
         if lock is not None:
             lock.acquire()
         try:
@@ -97,11 +115,18 @@ class Database:
                     try:
                         yield session
                         session.flush()
+                        callbacks = session.info.get(_AFTER_COMMIT, callbacks)
                     finally:
                         session.close()
+                # Leaving ``begin()`` without an exception committed the transaction.
         finally:
             if lock is not None:
                 lock.release()
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("an after-commit callback failed (the transaction is committed)")
 
     async def run(self, fn: Callable[..., T], /, *args: Any, write: bool = True, **kwargs: Any) -> T:
         """Run ``fn(session, *args, **kwargs)`` in a worker thread inside one transaction.
