@@ -11,6 +11,7 @@ session (``core.runtime.runtime_of``) instead of through module globals.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,10 @@ class Runtime:
     @property
     def pagination_key(self) -> bytes:
         return self._pagination_key
+
+    def transaction(self, *, write: bool = True) -> AbstractContextManager[Session]:
+        """A unit of work whose session carries this runtime (background work opens its own)."""
+        return self.db.transaction(write=write, runtime=self)
 
     def _wire(self) -> None:
         """Subscribe every domain to the transitions of the others (dependencies stay one-way), and

@@ -82,10 +82,11 @@ class Call:
     write: bool
     output: Output
     allow_inactive: bool = False
+    runtime: Any = None  # the app's runtime, carried by the request's session
 
     async def run(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
         """Run ``fn(session, ctx, **kwargs)`` in one transaction and render the route's response."""
-        return await self.db.run(self._invoke, fn, kwargs, write=self.write)
+        return await self.db.run(self._invoke, fn, kwargs, write=self.write, runtime=self.runtime)
 
     def _invoke(self, session: Session, fn: Callable[..., T], kwargs: dict[str, Any]) -> T:
         ctx = resolve_context(
@@ -101,9 +102,10 @@ class Public:
     db: Database
     codec: TokenCodec
     output: Output
+    runtime: Any = None
 
     async def run(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
-        return await self.db.run(self._invoke, fn, kwargs)
+        return await self.db.run(self._invoke, fn, kwargs, runtime=self.runtime)
 
     def _invoke(self, session: Session, fn: Callable[..., T], kwargs: dict[str, Any]) -> T:
         result = fn(session, codec=self.codec, **kwargs)
@@ -127,7 +129,8 @@ async def _entity_call(
     ] = None,
 ) -> Call:
     principal = _principal(request)
-    return Call(request.app.state.db, principal, x_monite_entity_id, True, request.method != "GET", _output(request))
+    return Call(request.app.state.db, principal, x_monite_entity_id, True, request.method != "GET", _output(request),
+                runtime=request.app.state.runtime)
 
 
 async def _optional_entity_call(
@@ -138,7 +141,8 @@ async def _optional_entity_call(
     principal = _principal(request)
     scoped = x_monite_entity_id is not None
     return Call(
-        request.app.state.db, principal, x_monite_entity_id, scoped, request.method != "GET", _output(request)
+        request.app.state.db, principal, x_monite_entity_id, scoped, request.method != "GET", _output(request),
+        runtime=request.app.state.runtime,
     )
 
 
@@ -146,7 +150,8 @@ async def _auth_call(
     request: Request,
 ) -> Call:
     principal = _principal(request)
-    return Call(request.app.state.db, principal, None, False, request.method != "GET", _output(request))
+    return Call(request.app.state.db, principal, None, False, request.method != "GET", _output(request),
+                runtime=request.app.state.runtime)
 
 
 async def _auth_call_inactive_ok(
@@ -154,12 +159,13 @@ async def _auth_call_inactive_ok(
 ) -> Call:
     principal = _principal(request)
     return Call(
-        request.app.state.db, principal, None, False, request.method != "GET", _output(request), allow_inactive=True
+        request.app.state.db, principal, None, False, request.method != "GET", _output(request), allow_inactive=True,
+        runtime=request.app.state.runtime,
     )
 
 
 async def _public(request: Request) -> Public:
-    return Public(request.app.state.db, request.app.state.codec, _output(request))
+    return Public(request.app.state.db, request.app.state.codec, _output(request), request.app.state.runtime)
 
 
 EntityCall = Annotated[Call, Depends(_entity_call)]

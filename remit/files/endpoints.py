@@ -14,7 +14,8 @@ router = APIRouter(tags=["Files"], include_in_schema=False)
 
 @router.get("/files/{file_id}/{access_key}/{name}")
 async def download_file(request: Request, file_id: uuid.UUID, access_key: str, name: str):
-    stored = await request.app.state.db.run(lambda session: service.download(session, file_id, access_key), write=False)
+    stored = await request.app.state.db.run(lambda session: service.download(session, file_id, access_key), write=False,
+                                            runtime=request.app.state.runtime)
     if stored is None:
         raise NotFound("File not found")
     return Response(

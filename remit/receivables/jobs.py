@@ -43,7 +43,7 @@ def _sweep(runtime: Runtime, candidates: Callable[[date], Any], action: str,
     today = clock.now().date()
     moved, after = 0, None
     while True:
-        with runtime.db.transaction() as session:
+        with runtime.transaction() as session:
             statement = candidates(today).order_by(Receivable.id).limit(BATCH)
             if after is not None:
                 statement = statement.where(Receivable.id > after)

@@ -85,12 +85,11 @@ def dispatch(runtime: Runtime, *, limit: int = DISPATCH_BATCH) -> int:
     subscription made later receives only events after it (``enabled_after_seq``), and the pending
     ones are marked when there is one.
     """
-    db = runtime.db
-    with db.transaction(write=False) as session:
+    with runtime.transaction(write=False) as session:
         connection = session.connection()
         if not connection.execute(_ANY_PENDING).scalar() or not connection.execute(_ANY_ENABLED).scalar():
             return 0
-    with db.transaction() as session:
+    with runtime.transaction() as session:
         connection = session.connection()
         stmt = (
             select(Event.__table__, Entity.partner_id)
@@ -168,11 +167,11 @@ def claim(runtime: Runtime, *, limit: int, worker: str) -> list[Claimed]:
         )
 
     if db.is_sqlite:  # look before taking the write lock: most looks find nothing
-        with db.transaction(write=False) as session:
+        with runtime.transaction(write=False) as session:
             connection = session.connection()
             if connection.execute(due(db_now(connection))).first() is None:
                 return []
-    with db.transaction() as session:
+    with runtime.transaction() as session:
         connection = session.connection()
         now = db_now(connection)
         stmt = due(now)
@@ -211,7 +210,7 @@ def claim(runtime: Runtime, *, limit: int, worker: str) -> list[Claimed]:
 def next_due_in(runtime: Runtime) -> float | None:
     """Seconds until a pending delivery can be claimed (its next attempt, or the end of the lease
     that holds it); None when none is pending."""
-    with runtime.db.transaction(write=False) as session:
+    with runtime.transaction(write=False) as session:
         connection = session.connection()
         free_at = case((D.claimed_until > D.next_attempt_at, D.claimed_until), else_=D.next_attempt_at)
         first = connection.execute(
@@ -253,7 +252,7 @@ def record(runtime: Runtime, claimed: Claimed, outcome: Outcome) -> None:
 
 def record_many(runtime: Runtime, results: list[tuple[Claimed, Outcome]]) -> None:
     """``record`` for several attempts, in one transaction (one write on SQLite's single writer)."""
-    with runtime.db.transaction() as session:
+    with runtime.transaction() as session:
         connection = session.connection()
         for claimed, outcome in results:
             _record(runtime, connection, claimed, outcome)
@@ -301,7 +300,7 @@ def purge(runtime: Runtime) -> int:
     cutoff = clock.now() - timedelta(days=runtime.settings.event_retention_days)
     removed = 0
     while True:
-        with runtime.db.transaction() as session:
+        with runtime.transaction() as session:
             connection = session.connection()
             # The oldest events by number are the oldest by time: no index on created_at needed.
             oldest = connection.execute(

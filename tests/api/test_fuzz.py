@@ -32,6 +32,7 @@ from remit.core.base import Base
 from tests.api.test_tenancy import BY_ENTITY_ID, ENTITY_SCOPED, api_routes
 from tests.fixtures.entities import ALL_CRUD, Partner, new_partner
 from tests.fixtures.responses import assert_error, locs
+from tests.fixtures.webhooks import PARTNER_SCOPED_FACTORIES
 
 EXAMPLES = int(os.environ.get("REMIT_FUZZ_EXAMPLES", "12"))
 RANDOM = os.environ.get("REMIT_FUZZ_RANDOM") == "1"
@@ -76,6 +77,8 @@ async def _real_ids(partner: Partner, entity_id: str, path: str) -> dict[str, st
         return await ENTITY_SCOPED[path](partner, entity_id)
     if path in BY_ENTITY_ID:
         return await BY_ENTITY_ID[path][0](partner, entity_id)
+    if path in PARTNER_SCOPED_FACTORIES:
+        return await PARTNER_SCOPED_FACTORIES[path](partner, entity_id)
     return {}
 
 

@@ -91,8 +91,10 @@ class Database:
         self.runtime: Any = None
 
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on error.
+    def transaction(self, *, write: bool = True, runtime: Any = None) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error. ``runtime``:
+        the process runtime its session carries (default: the last one built on this database;
+        requests and background work give their own, as tests build several on one database).
 
         The transaction is the connection's, begun and ended here; the session joins it
         (``rollback_only``: a failed flush still rolls it back, and the session never commits or
@@ -110,7 +112,7 @@ class Database:
                 with connection.begin():
                     session = Session(
                         bind=connection, expire_on_commit=False, autoflush=False, join_transaction_mode="rollback_only",
-                        info={"runtime": self.runtime},
+                        info={"runtime": runtime or self.runtime},
                     )
                     try:
                         yield session
@@ -128,7 +130,8 @@ class Database:
             except Exception:
                 log.exception("an after-commit callback failed (the transaction is committed)")
 
-    async def run(self, fn: Callable[..., T], /, *args: Any, write: bool = True, **kwargs: Any) -> T:
+    async def run(self, fn: Callable[..., T], /, *args: Any, write: bool = True, runtime: Any = None,
+                  **kwargs: Any) -> T:
         """Run ``fn(session, *args, **kwargs)`` in a worker thread inside one transaction.
 
         The thread comes from the database's own executor (``loop.run_in_executor``, cheaper per
@@ -137,7 +140,7 @@ class Database:
         request is cancelled before its unit of work starts, it never starts; once started, it runs
         to its commit or rollback (the write lock, not the queue, keeps SQLite writes apart).
         """
-        call = partial(contextvars.copy_context().run, self._run, fn, args, kwargs, write)
+        call = partial(contextvars.copy_context().run, self._run, fn, args, kwargs, write, runtime)
         if write and self._writer is not None:
             if not self._checkpoints_started:
                 self.start_checkpoints()
@@ -152,8 +155,9 @@ class Database:
         if self._checkpointer is not None:
             self._checkpointer.start()
 
-    def _run(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], write: bool) -> T:
-        with self.transaction(write=write) as session:
+    def _run(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], write: bool,
+             runtime: Any = None) -> T:
+        with self.transaction(write=write, runtime=runtime) as session:
             return fn(session, *args, **kwargs)
 
     def dispose(self) -> None:
