@@ -18,7 +18,7 @@ from remit.core import clock
 from remit.core.db import Database
 from remit.events.models import Event
 from remit.webhooks import outbox
-from remit.webhooks.models import WebhookDeliveryAttempt
+from remit.webhooks.models import WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
 from remit.worker import Runner
 from tests.fixtures.app import HEADERS, make_settings
 from tests.fixtures.entities import new_partner
@@ -47,6 +47,17 @@ def hooks_app(database_url):
     app = app_with(database_url)
     yield app
     app.state.db.dispose()
+
+
+@pytest.fixture(autouse=True)
+def quiet_outbox(db):
+    """Other modules' subscriptions (to hosts that do not answer here) must not queue ahead of this
+    test's deliveries: they are disabled and their pending deliveries closed before each test."""
+    with db.transaction() as session:
+        session.execute(update(WebhookSubscription).where(WebhookSubscription.status == "enabled")
+                        .values(status="disabled"))
+        session.execute(update(WebhookDelivery).where(WebhookDelivery.was_successful.is_(None))
+                        .values(was_successful=False, next_attempt_at=None, claimed_until=None))
 
 
 @pytest.fixture
