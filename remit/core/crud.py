@@ -7,7 +7,6 @@ its own rules around them; anything special stays in the domain's service.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -15,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from remit.core.base import EntityOwned
 from remit.core.context import RequestContext
-from remit.core.errors import FieldError
 from remit.core.events import record_change
 from remit.core.pagination import AnySelect, ListQuery, Page, Paginator
 from remit.core.repository import EntityScopedRepository
@@ -23,11 +21,9 @@ from remit.core.repository import EntityScopedRepository
 M = TypeVar("M", bound=EntityOwned)
 
 
-def apply_changes(obj: Any, changes: dict[str, Any], *, required: Iterable[str] = ()) -> None:
-    """Set PATCH fields on ``obj``; a field in ``required`` may not be cleared with null."""
-    for key in required:
-        if key in changes and changes[key] is None:
-            raise FieldError(("body", key), "Field cannot be null")
+def apply_changes(obj: Any, changes: dict[str, Any]) -> None:
+    """Set PATCH fields on ``obj``. A value the object cannot be without is never null here: its
+    update schema refuses the null (``remit.core.schemas.Omittable``)."""
     for key, value in changes.items():
         setattr(obj, key, value)
 
@@ -38,7 +34,6 @@ class Resource(Generic[M]):
     object_type: str  # the permission object (docs/auth-entities.md, "Which permission an endpoint needs")
     event_object: str | None = None  # the webhook object type, when changes emit events
     owner_attr: str | None = None  # the creator column that `allowed_for_own` compares
-    required: tuple[str, ...] = ()  # fields a PATCH may not clear
     events: tuple[str, str, str] = ("created", "updated", "deleted")
     # Resources with no object type of their own (payment terms, custom VAT rates): any user of
     # the entity reads them, and writes need this permission instead
@@ -102,7 +97,7 @@ class Resource(Generic[M]):
 
     def update(self, session: Session, ctx: RequestContext, object_id: uuid.UUID, changes: dict[str, Any]) -> M:
         obj = self.get(session, ctx, object_id, "update")
-        apply_changes(obj, changes, required=self.required)
+        apply_changes(obj, changes)
         session.flush()
         self._event(session, ctx, 1, obj)
         return obj

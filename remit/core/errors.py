@@ -6,10 +6,12 @@ Shape B (422): FastAPI's ``{"detail": [{"loc": [...], "msg": ..., "type": ...}]}
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -78,7 +80,56 @@ def error_response(status_code: int, message: str, headers: dict[str, str] | Non
 
 
 def validation_response(errors: list[dict[str, Any]]) -> JSONResponse:
-    return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+    return JSONResponse({"detail": [_describable(error) for error in errors]}, status_code=422)
+
+
+_HIDDEN = object()
+
+
+def _describable(error: dict[str, Any]) -> dict[str, Any]:
+    """A validation error as JSON text can carry it.
+
+    The ``input`` is echoed as it was received when it can be written as JSON text, and left out
+    when it cannot: the bytes of a body sent under another content type that are not UTF-8, text
+    with unpaired surrogates (``"\\ud800"`` decodes to one). Monite's error schema does not
+    promise an ``input``. Any other text (a key named in ``loc``, a message) keeps what it can.
+    """
+    described = {key: _text(value) for key, value in error.items() if key != "input"}
+    if "input" in error and (echoed := _echoable(error["input"])) is not _HIDDEN:
+        described["input"] = echoed
+    return described
+
+
+def _echoable(value: Any) -> Any:
+    try:
+        if isinstance(value, bytes | bytearray):
+            return bytes(value).decode("utf-8")
+        value = jsonable_encoder(value)
+        # orjson takes nearly everything, refusing unpaired surrogates but also integers beyond
+        # 64 bits, which json writes (and which JSONResponse falls back to json for).
+        try:
+            orjson.dumps(value)
+        except orjson.JSONEncodeError:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeError, ValueError, TypeError, RecursionError):
+        return _HIDDEN
+    return value
+
+
+def _text(value: Any) -> Any:
+    """``value`` with any text in it made encodable as UTF-8 (an unpaired surrogate written as an
+    escape, ``\\ud800``)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if isinstance(value, list | tuple):
+        return [_text(item) for item in value]
+    if isinstance(value, dict):
+        return {_text(key): _text(item) for key, item in value.items()}
+    return jsonable_encoder(value)
 
 
 async def _remit_error(request: Request, exc: RemitError) -> JSONResponse:

@@ -3,7 +3,8 @@
 
 In order: request id and process time; the ``x-monite-version`` check and echo; the entity
 header echo; ``Accept`` negotiation (406 only when JSON is explicitly excluded); rate limiting;
-and the SDK's empty JSON bodies read as ``{}``. One middleware rather than a stack of
+the SDK's empty JSON bodies read as ``{}``; and a JSON body that cannot be read as JSON at all
+refused with a 422 (``remit.core.jsonbody``). One middleware rather than a stack of
 ``BaseHTTPMiddleware`` keeps this to a few microseconds per request.
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from remit.core.jsonbody import declares_json, unreadable_json
 from remit.core.ratelimit import RateLimiter, Verdict
 from remit.core.versioning import (
     HEADER as VERSION_HEADER,
@@ -104,18 +106,22 @@ class ConventionsMiddleware:
                 ]
             await send(message)
 
-        if rejection is not None:
-            status, body = rejection
+        async def answer(status: int, body: bytes) -> None:
             await send_with_headers({
                 "type": "http.response.start",
                 "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
             })
             await send_with_headers({"type": "http.response.body", "body": body})
+
+        if rejection is None and scope["method"] in BODY_METHODS and declares_json(headers.get(b"content-type")):
+            json_body, receive = await _read_json_body(receive)
+            if json_body is not None and (problem := unreadable_json(json_body)) is not None:
+                rejection = _json(422, {"detail": [problem]})
+        if rejection is not None:
+            await answer(*rejection)
             return
 
-        if scope["method"] in BODY_METHODS and headers.get(b"content-type", b"").startswith(b"application/json"):
-            receive = _empty_json_as_object(receive)
         try:
             await self.app(scope, receive, send_with_headers)
         except Exception:
@@ -123,13 +129,7 @@ class ConventionsMiddleware:
                 raise
             # Answer here, so an unexpected failure still carries x-request-id and the other headers.
             log.exception("unhandled error (request id %s)", request_id.decode("latin-1"))
-            status, body = _json(500, {"error": {"message": "Server Error"}})
-            await send_with_headers({
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            })
-            await send_with_headers({"type": "http.response.body", "body": body})
+            await answer(*_json(500, {"error": {"message": "Server Error"}}))
 
     def _limit(self, limiter: RateLimiter, scope: Scope, headers: dict[bytes, bytes], path: str) -> Verdict:
         authorization = headers.get(b"authorization")
@@ -141,28 +141,32 @@ class ConventionsMiddleware:
         return limiter.hit(key)
 
 
-def _empty_json_as_object(receive: Receive) -> Receive:
-    """The SDK sends an all-optional body as no body with ``content-type: application/json``.
+async def _read_json_body(receive: Receive) -> tuple[bytes | None, Receive]:
+    """Read a JSON body whole (JSON bodies are small; uploads are multipart), for the checks above,
+    and a ``receive`` that hands it on. The SDK sends an all-optional body as no body with
+    ``content-type: application/json``: an empty body is handed on as ``{}``.
 
-    The JSON body is read whole (JSON bodies are small; uploads are multipart) and an empty one
-    is handed on as ``{}``.
+    ``None`` when the client went away before the body was complete: the app then sees that as
+    it would have.
     """
-    done = False
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None, _replay([message], receive)
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks) or b"{}"
+    return body, _replay([{"type": "http.request", "body": body, "more_body": False}], receive)
 
-    async def wrapped() -> Message:
-        nonlocal done
-        if done:
-            return await receive()
-        chunks = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return message
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        done = True
-        body = b"".join(chunks)
-        return {"type": "http.request", "body": body or b"{}", "more_body": False}
 
-    return wrapped
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay

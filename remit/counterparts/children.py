@@ -35,7 +35,6 @@ class Child:
     event_object: str | None
     events: tuple[str, str, str]
     label: str  # for "… not found"
-    required: tuple[str, ...] = ()
 
     def parent(self, session: Session, ctx: RequestContext, counterpart_id: uuid.UUID, action: str) -> Counterpart:
         counterpart = CounterpartRepository(session, ctx).get(counterpart_id)
@@ -82,7 +81,7 @@ class Child:
     def update(self, session: Session, ctx: RequestContext, counterpart_id: uuid.UUID, child_id: uuid.UUID,
                changes: dict[str, Any]) -> Any:
         obj = self.get(session, ctx, counterpart_id, child_id, "update")
-        apply_changes(obj, changes, required=self.required)
+        apply_changes(obj, changes)
         session.flush()
         self.event(session, obj, 1)
         return obj
@@ -108,15 +107,15 @@ class BankAccountChild(Child):
 
 
 ADDRESSES = Child(CounterpartAddress, "counterpart", "counterpart_address", ("created", "update", "delete"),
-                  "Address", required=("city", "country", "line1", "postal_code"))
+                  "Address")
 BANK_ACCOUNTS = BankAccountChild(CounterpartBankAccount, "counterpart", "counterpart_bank_account",
-                      ("created", "update", "delete"), "Bank account", required=("country", "currency"))
+                      ("created", "update", "delete"), "Bank account")
 CONTACTS = Child(CounterpartContact, "counterpart", "counterpart_contact_person", ("created", "update", "delete"),
-                 "Contact", required=("first_name", "last_name", "address"))
+                 "Contact")
 VAT_IDS = Child(CounterpartVatId, "counterpart_vat_id", "counterpart_vat_id", ("created", "update", "delete"),
-                "VAT ID", required=("value", "type"))
+                "VAT ID")
 EINVOICING = Child(CounterpartEinvoicingCredential, "counterpart", None, ("created", "update", "delete"),
-                   "E-invoicing credential", required=("network_identifier", "network_schema"))
+                   "E-invoicing credential")
 
 
 # -- addresses ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from schwifty.exceptions import SchwiftyException
 
 from remit.core.enums import AllowedCountries, CurrencyEnum, LanguageCodeEnum, VatIDTypeEnum
 from remit.core.pagination import CreatedAtRange, ListQuery
-from remit.core.schemas import RequestSchema, ResponseSchema
+from remit.core.schemas import Omittable, RequestSchema, ResponseSchema
 from remit.tags.schemas import TagCategory
 
 
@@ -57,11 +57,13 @@ class CounterpartAddress(RequestSchema):
 
 
 class CounterpartUpdateAddress(RequestSchema):
-    city: Text | None = None
-    country: AllowedCountries | None = None
-    line1: Text | None = None
+    """An absent field is left alone; a null clears only what an address may be without."""
+
+    city: Omittable[Text] = None
+    country: Omittable[AllowedCountries] = None
+    line1: Omittable[Text] = None
     line2: Annotated[str, Field(max_length=255)] | None = None
-    postal_code: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    postal_code: Omittable[Annotated[str, Field(min_length=1, max_length=32)]] = None
     state: Annotated[str, Field(max_length=255)] | None = None
 
 
@@ -128,28 +130,28 @@ CounterpartCreatePayload = Annotated[
 
 
 class _PartyUpdate(RequestSchema):
-    is_customer: bool | None = None
-    is_vendor: bool | None = None
+    is_customer: Omittable[bool] = None
+    is_vendor: Omittable[bool] = None
     email: EmailStr | None = None
     phone: Phone | None = None
     tag_ids: list[uuid.UUID] | None = None
 
 
 class CounterpartOrganizationUpdatePayload(_PartyUpdate):
-    legal_name: Text | None = None
+    legal_name: Omittable[Text] = None
 
 
 class CounterpartIndividualUpdatePayload(_PartyUpdate):
-    first_name: Text | None = None
-    last_name: Text | None = None
+    first_name: Omittable[Text] = None
+    last_name: Omittable[Text] = None
     title: Annotated[str, Field(max_length=255)] | None = None
 
 
 class CounterpartUpdatePayload(RequestSchema):
     """Monite's two update shapes (organization / individual) read as one: at most one part."""
 
-    organization: CounterpartOrganizationUpdatePayload | None = None
-    individual: CounterpartIndividualUpdatePayload | None = None
+    organization: Omittable[CounterpartOrganizationUpdatePayload] = None
+    individual: Omittable[CounterpartIndividualUpdatePayload] = None
     default_billing_address_id: uuid.UUID | None = None
     default_shipping_address_id: uuid.UUID | None = None
     external_reference: Reference | None = None
@@ -276,8 +278,8 @@ class CreateCounterpartBankAccount(RequestSchema):
 
 
 class UpdateCounterpartBankAccount(RequestSchema):
-    country: AllowedCountries | None = None
-    currency: CurrencyEnum | None = None
+    country: Omittable[AllowedCountries] = None
+    currency: Omittable[CurrencyEnum] = None
     account_holder_name: Annotated[str, Field(max_length=255)] | None = None
     account_number: Annotated[str, Field(max_length=100)] | None = None
     bic: Bic | None = None
@@ -321,9 +323,9 @@ class CreateCounterpartContactPayload(RequestSchema):
 
 
 class UpdateCounterpartContactPayload(RequestSchema):
-    first_name: Text | None = None
-    last_name: Text | None = None
-    address: CounterpartAddress | None = None
+    first_name: Omittable[Text] = None
+    last_name: Omittable[Text] = None
+    address: Omittable[CounterpartAddress] = None
     email: EmailStr | None = None
     phone: Phone | None = None
     title: Annotated[str, Field(max_length=255)] | None = None
@@ -355,9 +357,9 @@ class CounterpartVatID(RequestSchema):
 
 
 class CounterpartUpdateVatID(RequestSchema):
-    value: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    value: Omittable[Annotated[str, Field(min_length=1, max_length=32)]] = None
     country: AllowedCountries | None = None
-    type: VatIDTypeEnum | None = None
+    type: Omittable[VatIDTypeEnum] = None
 
 
 class CounterpartVatIDResponse(ResponseSchema):
@@ -387,8 +389,8 @@ class CreateCounterpartEinvoicingCredentialPayload(RequestSchema):
     """Either a counterpart VAT id to derive the credential from, or the network id and schema."""
 
     counterpart_vat_id_id: uuid.UUID | None = None
-    network_identifier: Reference | None = None
-    network_schema: EinvoiceSchemaTypeEnum | None = None
+    network_identifier: Omittable[Reference] = None
+    network_schema: Omittable[EinvoiceSchemaTypeEnum] = None
 
     @model_validator(mode="after")
     def _one_form(self) -> CreateCounterpartEinvoicingCredentialPayload:
@@ -399,8 +401,8 @@ class CreateCounterpartEinvoicingCredentialPayload(RequestSchema):
 
 
 class UpdateCounterpartEinvoicingCredentialSchema(RequestSchema):
-    network_identifier: Reference | None = None
-    network_schema: EinvoiceSchemaTypeEnum | None = None
+    network_identifier: Omittable[Reference] = None
+    network_schema: Omittable[EinvoiceSchemaTypeEnum] = None
 
 
 class CounterpartEinvoicingCredentialResponse(ResponseSchema):

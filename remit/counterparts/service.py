@@ -140,10 +140,7 @@ def update_counterpart(
     for wrong in ("organization", "individual"):
         if wrong in changes and wrong != counterpart.type:
             raise FieldError(("body", wrong), f"The counterpart is of type {counterpart.type}")
-    party = changes.pop(counterpart.type, None) or {}
-    for key in ("is_customer", "is_vendor", "legal_name", "first_name", "last_name"):
-        if key in party and party[key] is None:
-            raise FieldError(("body", counterpart.type, key), "Field cannot be null")
+    party = changes.pop(counterpart.type, {})
     if "tag_ids" in party:
         tag_ids = party.pop("tag_ids") or []
         counterpart.tags = TagRepository(session, ctx).by_ids([uuid.UUID(t) for t in tag_ids])

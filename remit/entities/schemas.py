@@ -7,18 +7,19 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AnyUrl, EmailStr, Field, UrlConstraints, field_serializer
+from pydantic import EmailStr, Field, field_serializer
 
 from remit.core.enums import AllowedCountries, CurrencyEnum, EntityBusinessStructure, LanguageCodeEnum, VatIDTypeEnum
 from remit.core.pagination import CreatedAtRange, ListQuery
 from remit.core.schemas import (
+    Omittable,
     PaginatedResponse,
     RequestSchema,
     ResponseSchema,
+    Url2083,
 )
 from remit.entities.models import EntityStatus, EntityType
 
-Website = Annotated[AnyUrl, UrlConstraints(max_length=2083), Field(min_length=1)]
 Str100 = Annotated[str, Field(min_length=1, max_length=100)]
 
 
@@ -87,7 +88,7 @@ class CreateEntityRequest(RequestSchema):
     registration_authority: Str100 | None = None
     registration_number: Str100 | None = None
     tax_id: Annotated[str, Field(min_length=1, max_length=30)] | None = None
-    website: Website | None = None
+    website: Url2083 | None = None
 
 
 class UpdateEntityRequest(RequestSchema):
@@ -99,7 +100,7 @@ class UpdateEntityRequest(RequestSchema):
     registration_authority: Str100 | None = None
     registration_number: Str100 | None = None
     tax_id: Annotated[str, Field(min_length=1, max_length=30)] | None = None
-    website: Website | None = None
+    website: Url2083 | None = None
 
 
 class EntityAddressResponseSchema(ResponseSchema):
@@ -287,8 +288,13 @@ class DocumentIDsSettingsRequest(RequestSchema):
     separator: DocumentIDSeparators = DocumentIDSeparators.dash
 
 
+# The rendering settings of an entity (and of a receivable) always have their flags, and a column
+# its ``display`` (Monite's defaults, remit/entities/defaults.py): a null for them is refused
+# rather than stored (docs/decisions.md, "Nulls in requests").
+
+
 class ColumnSettings(RequestSchema):
-    display: bool | None = None
+    display: Omittable[bool] = None
     label: Annotated[str, Field(min_length=1, max_length=32)] | None = None
 
 
@@ -305,25 +311,68 @@ class LineItemsRenderingSettings(RequestSchema):
     quantity: ColumnSettings | None = None
     total_price: NumericColumnSettings | None = None
     total_price_after_vat: NumericColumnSettings | None = None
-    vat_amount: NumericColumnSettings | None = None
+    vat_amount: Omittable[NumericColumnSettings] = None
     vat_rate: NumericColumnSettings | None = None
 
 
 class BankAccountDisplay(RequestSchema):
-    display_entity_bank_account: bool | None = None
+    display_entity_bank_account: Omittable[bool] = None
 
 
 class QuoteRenderingSettings(BankAccountDisplay):
-    display_signature: bool | None = None
+    display_signature: Omittable[bool] = None
 
 
 class DocumentRenderingSettings(RequestSchema):
     credit_note: BankAccountDisplay | None = None
-    display_entity_bank_account: bool | None = None
-    display_line_items: bool | None = None
+    display_entity_bank_account: Omittable[bool] = None
+    display_line_items: Omittable[bool] = None
     invoice: BankAccountDisplay | None = None
     line_items: LineItemsRenderingSettings | None = None
     quote: QuoteRenderingSettings | None = None
+
+
+# A receivable returns the rendering settings it was given, and null for the rest (it falls back to
+# its entity's for those).
+
+
+class ColumnSettingsResponse(ResponseSchema):
+    display: bool | None = None
+    label: str | None = None
+
+
+class NumericColumnSettingsResponse(ColumnSettingsResponse):
+    precision: int | None = None
+
+
+class LineItemsRenderingSettingsResponse(ResponseSchema):
+    discount: ColumnSettingsResponse | None = None
+    measure_unit: ColumnSettingsResponse | None = None
+    name: ColumnSettingsResponse | None = None
+    price: NumericColumnSettingsResponse | None = None
+    price_after_vat: NumericColumnSettingsResponse | None = None
+    quantity: ColumnSettingsResponse | None = None
+    total_price: NumericColumnSettingsResponse | None = None
+    total_price_after_vat: NumericColumnSettingsResponse | None = None
+    vat_amount: NumericColumnSettingsResponse | None = None
+    vat_rate: NumericColumnSettingsResponse | None = None
+
+
+class BankAccountDisplayResponse(ResponseSchema):
+    display_entity_bank_account: bool | None = None
+
+
+class QuoteRenderingSettingsResponse(BankAccountDisplayResponse):
+    display_signature: bool | None = None
+
+
+class DocumentRenderingSettingsResponse(ResponseSchema):
+    credit_note: BankAccountDisplayResponse | None = None
+    display_entity_bank_account: bool | None = None
+    display_line_items: bool | None = None
+    invoice: BankAccountDisplayResponse | None = None
+    line_items: LineItemsRenderingSettingsResponse | None = None
+    quote: QuoteRenderingSettingsResponse | None = None
 
 
 class EntityMailSettings(RequestSchema):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from remit.core.schemas import RequestSchema, ResponseSchema
+from remit.core.schemas import Omittable, RequestSchema, ResponseSchema
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Description = Annotated[str, Field(max_length=200)]
@@ -18,7 +18,7 @@ class UnitRequest(RequestSchema):
 
 
 class UnitUpdate(RequestSchema):
-    name: Name | None = None
+    name: Omittable[Name] = None
     description: Description | None = None
 
 

@@ -23,7 +23,7 @@ class MeasureUnitRepository(EntityScopedRepository[MeasureUnit]):
     not_found = MeasureUnitNotFound
 
 
-UNITS = Resource(MeasureUnitRepository, object_type="product", required=("name",))
+UNITS = Resource(MeasureUnitRepository, object_type="product")
 
 
 def create_unit(session: Session, ctx: RequestContext, *, payload: schemas.UnitRequest) -> MeasureUnit:

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from remit.core.schemas import RequestSchema, ResponseSchema
+from remit.core.schemas import Omittable, RequestSchema, ResponseSchema
 
 Days = Annotated[int, Field(ge=0, le=10000, strict=True)]
 BasisPoints = Annotated[int, Field(ge=0, le=10000, strict=True)]
@@ -29,11 +29,11 @@ class PaymentTermsCreatePayload(RequestSchema):
 
 
 class PaymentTermsUpdatePayload(RequestSchema):
-    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    name: Omittable[Annotated[str, Field(min_length=1, max_length=100)]] = None
     description: Annotated[str, Field(max_length=255)] | None = None
     term_1: TermDiscountDays | None = None
     term_2: TermDiscountDays | None = None
-    term_final: TermFinalDays | None = None
+    term_final: Omittable[TermFinalDays] = None
 
 
 class TermDiscountDaysResponse(ResponseSchema):

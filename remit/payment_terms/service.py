@@ -44,8 +44,6 @@ def _columns(values: dict[str, Any]) -> dict[str, Any]:
             columns[f"{term}_days"] = given.get("number_of_days")
             columns[f"{term}_discount"] = given.get("discount")
     if "term_final" in values:
-        if values["term_final"] is None:
-            raise FieldError(("body", "term_final"), "Field cannot be null")
         columns["term_final_days"] = values["term_final"]["number_of_days"]
     return columns
 
@@ -78,8 +76,6 @@ def update_payment_terms(
     session: Session, ctx: RequestContext, *, payment_terms_id: uuid.UUID, payload: schemas.PaymentTermsUpdatePayload
 ) -> PaymentTerms:
     changes = payload.model_dump(exclude_unset=True)
-    if "name" in changes and changes["name"] is None:
-        raise FieldError(("body", "name"), "Field cannot be null")
     terms = TERMS.update(session, ctx, payment_terms_id, _columns(changes))
     _validate(terms)
     return terms

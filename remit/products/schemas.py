@@ -11,7 +11,7 @@ from pydantic import Field
 from remit.core.enums import CurrencyEnum
 from remit.core.money import MAX_AMOUNT, MinorUnits
 from remit.core.pagination import CreatedAtRange, ListQuery
-from remit.core.schemas import PaginatedResponse, RequestSchema, ResponseSchema
+from remit.core.schemas import Omittable, PaginatedResponse, RequestSchema, ResponseSchema
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Reference = Annotated[str, Field(min_length=1, max_length=255)]
@@ -45,9 +45,9 @@ class ProductServiceRequest(RequestSchema):
 
 
 class ProductServiceUpdate(RequestSchema):
-    name: Name | None = None
+    name: Omittable[Name] = None
     description: Annotated[str, Field(max_length=2000)] | None = None
-    type: ProductServiceTypeEnum | None = None
+    type: Omittable[ProductServiceTypeEnum] = None
     price: Price | None = None
     measure_unit_id: uuid.UUID | None = None
     smallest_amount: SmallestAmount | None = None

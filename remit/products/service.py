@@ -27,7 +27,7 @@ class ProductRepository(EntityScopedRepository[Product]):
     not_found = ProductNotFound
 
 
-PRODUCTS = Resource(ProductRepository, object_type="product", owner_attr="entity_user_id", required=("name", "type"))
+PRODUCTS = Resource(ProductRepository, object_type="product", owner_attr="entity_user_id")
 
 paginator = Paginator(
     endpoint="GET /products",

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from remit.core.pagination import ListQuery
-from remit.core.schemas import PaginatedResponse, RequestSchema, ResponseSchema
+from remit.core.schemas import Omittable, PaginatedResponse, RequestSchema, ResponseSchema
 
 Name = Annotated[str, Field(min_length=1, max_length=255)]
 Description = Annotated[str, Field(min_length=1, max_length=255)]
@@ -31,7 +31,7 @@ class TagCreateSchema(RequestSchema):
 
 
 class TagUpdateSchema(RequestSchema):
-    name: Name | None = None
+    name: Omittable[Name] = None
     category: TagCategory | None = None
     description: Description | None = None
 

@@ -49,8 +49,7 @@ class TagRepository(EntityScopedRepository[Tag]):
         return sorted((tags[t] for t in dict.fromkeys(tag_ids)), key=lambda t: t.name)
 
 
-TAGS = Resource(TagRepository, object_type="tag", event_object="tag", owner_attr="created_by_entity_user_id",
-                required=("name",))
+TAGS = Resource(TagRepository, object_type="tag", event_object="tag", owner_attr="created_by_entity_user_id")
 
 paginator = Paginator(
     endpoint="GET /tags",

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from remit.core.enums import AllowedCountries
-from remit.core.schemas import RequestSchema, ResponseSchema
+from remit.core.schemas import Omittable, RequestSchema, ResponseSchema
 
 
 class VatRateComponent(RequestSchema):
@@ -43,8 +43,8 @@ class CustomVatRateRequest(RequestSchema):
 
 
 class CustomVatRateUpdateRequest(RequestSchema):
-    name: Annotated[str, Field(max_length=64)] | None = None
-    components: Annotated[list[VatRateComponent], Field(min_length=1, max_length=10)] | None = None
+    name: Omittable[Annotated[str, Field(max_length=64)]] = None
+    components: Omittable[Annotated[list[VatRateComponent], Field(min_length=1, max_length=10)]] = None
 
 
 class CustomVatRateResponse(ResponseSchema):

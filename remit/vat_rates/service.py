@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from remit.core import clock
 from remit.core.context import RequestContext
 from remit.core.crud import Resource
-from remit.core.errors import FieldError, NotFound
+from remit.core.errors import NotFound
 from remit.core.repository import EntityScopedRepository
 from remit.counterparts.service import CounterpartRepository
 from remit.entities.repository import EntityRepository, EntityVatIdRepository
@@ -96,9 +96,6 @@ def update_custom_vat_rate(
     payload: schemas.CustomVatRateUpdateRequest,
 ) -> CustomVatRate:
     changes = payload.model_dump(exclude_unset=True)
-    for key in ("name", "components"):
-        if key in changes and changes[key] is None:
-            raise FieldError(("body", key), "Field cannot be null")
     return CUSTOM_RATES.update(session, ctx, custom_vat_rate_id, changes)
 
 

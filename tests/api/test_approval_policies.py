@@ -268,14 +268,14 @@ class TestUpdate:
         policy = await create_policy(client, on, description="d", script=SCRIPT, priority=7, trigger=True,
                                      starts_at="2020-01-01T00:00:00Z", ends_at="2030-01-01T00:00:00Z")
         response = await client.patch(f"/approval_policies/{policy['id']}", headers=on, json={
-            "description": None, "priority": None, "trigger": None, "ends_at": None, "starts_at": None})
+            "description": None, "trigger": None, "ends_at": None, "starts_at": None})
         assert response.status_code == 200, response.text
         body = response.json()
         assert (body["description"], body["priority"], body["trigger"], body["starts_at"], body["ends_at"]) == (
-            None, 0, None, None, None)
+            None, 7, None, None, None)
 
-    @pytest.mark.parametrize("field", ["name", "script"])
-    async def test_null_name_or_script(self, client, on, field):
+    @pytest.mark.parametrize("field", ["name", "script", "status", "priority"])
+    async def test_null_for_a_value_a_policy_always_has(self, client, on, field):
         policy = await create_policy(client, on, script=SCRIPT)
         response = await client.patch(f"/approval_policies/{policy['id']}", json={field: None}, headers=on)
         assert ["body", field] in locs(response)

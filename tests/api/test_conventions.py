@@ -4,6 +4,7 @@ OpenAPI document."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 
@@ -199,6 +200,74 @@ class TestEmptyJsonBody:
         assert response.status_code == 422
         locs = [e["loc"] for e in response.json()["detail"]]
         assert ["body", "type"] in locs and ["body", "email"] in locs
+
+
+class TestBodiesThatAreNotJson:
+    """A body that is not JSON remit can read is a 422 with Monite's validation body, whatever its
+    bytes and content type (docs/decisions.md, "A body that is not JSON"); the fuzz sends such bodies
+    to every operation."""
+
+    @pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8",
+                                              "Application/Merge-Patch+JSON"])
+    @pytest.mark.parametrize("body", [b"\xff", b'{"name": "\xfftag"}', b"\x00\x00{}", b"\xfe\xff\x00{\x00}"])
+    async def test_json_that_cannot_be_decoded(self, client, partner, entity, content_type, body):
+        response = await client.post("/tags", content=body, headers={**partner.on(entity["id"]),
+                                                                     "content-type": content_type})
+        assert response.status_code == 422, response.text
+        [error] = response.json()["detail"]
+        assert (error["type"], error["loc"][0], error["msg"]) == ("json_invalid", "body", "JSON decode error")
+        assert (await client.get("/tags", headers=partner.on(entity["id"]))).json()["data"] == []
+
+    async def test_the_reproduction_without_a_token(self, client):
+        for path in ("/tags", "/auth/token"):
+            for content_type in ("text/plain", "application/json"):
+                response = await client.post(path, content=b"\xff", headers={"content-type": content_type})
+                assert response.status_code == (422 if content_type == "application/json" or path == "/auth/token"
+                                                 else 401), (path, content_type, response.text)
+
+    async def test_malformed_json_is_the_same_422(self, client, partner, entity):
+        response = await client.post("/tags", content=b'{"name": ', headers={**partner.on(entity["id"]),
+                                                                            "content-type": "application/json"})
+        assert response.status_code == 422
+        assert [(e["type"], e["loc"]) for e in response.json()["detail"]] == [("json_invalid", ["body", 9])]
+
+    @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+    async def test_another_content_type(self, client, partner, entity, content_type):
+        headers = {**partner.on(entity["id"]), **({"content-type": content_type} if content_type else {})}
+        readable = await client.post("/tags", content=b'{"name": "a"}', headers=headers)
+        assert readable.status_code == 422, readable.text
+        assert [(e["loc"], e["input"]) for e in readable.json()["detail"]] == [(["body"], '{"name": "a"}')]
+        undecodable = await client.post("/tags", content=b"\xff", headers=headers)
+        assert undecodable.status_code == 422, undecodable.text
+        [error] = undecodable.json()["detail"]
+        assert error["loc"] == ["body"] and "input" not in error  # bytes that are not text are not echoed
+
+    async def test_text_with_an_unpaired_surrogate_is_not_echoed(self, client, partner, entity):
+        headers = {**partner.on(entity["id"]), "content-type": "application/json"}
+        for body, loc in ((b'{"name": "\\ud800"}', ["body", "name"]), (b'{"name": "a", "\\udfff": 1}', ["body"])):
+            response = await client.post("/tags", content=body, headers=headers)
+            assert response.status_code == 422
+            response.content.decode("utf-8")  # the body is UTF-8 throughout
+            [error] = response.json()["detail"]
+            assert error["loc"] == loc and "input" not in error
+
+    async def test_nesting(self, client, partner, entity):
+        """64 levels are taken and read back; deeper is refused before the body is parsed (beyond
+        about 255 levels the response could not be written, beyond about 1,000 Python cannot parse it)."""
+        url, on = f"/entities/{entity['id']}/partner_metadata", partner.auth
+
+        def nested(levels: int) -> bytes:  # the body's object is the first level
+            return b'{"metadata": {"a": ' + b"[" * (levels - 2) + b"]" * (levels - 2) + b"}}"
+
+        response = await client.put(url, content=nested(64), headers={**on, "content-type": "application/json"})
+        assert response.status_code == 200, response.text[:300]
+        assert (await client.get(url, headers=on)).json() == json.loads(nested(64))
+        for levels in (65, 300, 5000):
+            response = await client.put(url, content=nested(levels), headers={**on, "content-type": "application/json"})
+            assert response.status_code == 422, (levels, response.text[:300])
+            [error] = response.json()["detail"]
+            assert (error["type"], error["loc"]) == ("json_invalid", ["body", 19 + 62])  # the 65th bracket
+        assert (await client.get(url, headers=on)).json() == json.loads(nested(64))
 
 
 class TestContentNegotiation:

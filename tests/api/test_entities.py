@@ -831,6 +831,22 @@ class TestSettings:
         assert response.status_code == 200
         assert response.json()[field] == flipped
 
+    @pytest.mark.parametrize("path", [
+        ("display_line_items",), ("display_entity_bank_account",), ("invoice", "display_entity_bank_account"),
+        ("quote", "display_signature"), ("line_items", "price", "display"), ("line_items", "vat_amount"),
+    ])
+    async def test_null_where_a_rendering_setting_is_never_null(self, client, partner, entity, path):
+        """A rendering flag always has a value (Monite's default); a null was stored and returned."""
+        before = (await self.get(client, partner.auth, entity)).json()
+        body: dict = {path[-1]: None}
+        for name in reversed(path[:-1]):
+            body = {name: body}
+        response = await self.patch(client, partner.auth, entity, {"document_rendering": body})
+        assert ["body", "document_rendering", *path] in locs(response)
+        assert (await self.get(client, partner.auth, entity)).json() == before
+        response = await self.patch(client, partner.auth, entity, {"document_rendering": {"display_line_items": False}})
+        assert response.json()["document_rendering"]["display_line_items"] is False
+
     async def test_entity_user_permissions(self, client, partner, entity):
         reader = await partner.user_with(entity["id"], entity=["read"])
         writer = await partner.user_with(entity["id"], entity=["read", "update"])

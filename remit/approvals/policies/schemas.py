@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from remit.core.pagination import CreatedAtRange, ListQuery, UpdatedAtRange
-from remit.core.schemas import PaginatedResponse, RequestDatetime, RequestSchema, ResponseSchema
+from remit.core.schemas import Omittable, PaginatedResponse, RequestDatetime, RequestSchema, ResponseSchema
 
 Priority = Annotated[int, Field(ge=-32768, le=32767, strict=True)]
 
@@ -24,12 +24,12 @@ class ApprovalPolicyCreate(RequestSchema):
 
 
 class ApprovalPolicyUpdate(RequestSchema):
-    name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
-    script: list[Any] | None = None
+    name: Omittable[Annotated[str, Field(min_length=1, max_length=255)]] = None
+    script: Omittable[list[Any]] = None
     description: Annotated[str, Field(max_length=255)] | None = None
     trigger: Any = None
-    status: Literal["active", "pending", "deleted"] | None = None
-    priority: Priority | None = None
+    status: Omittable[Literal["active", "pending", "deleted"]] = None
+    priority: Omittable[Priority] = None
     starts_at: RequestDatetime | None = None
     ends_at: RequestDatetime | None = None
 

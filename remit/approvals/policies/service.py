@@ -133,12 +133,7 @@ def update_policy(
         raise PolicyNotFound(policy_id)
     ctx.check(OBJECT, permission, owner_id=policy.created_by)
     changes = payload.model_dump(exclude_unset=True)
-    for key in ("name", "script", "status"):
-        if key in changes and changes[key] is None:
-            raise FieldError(("body", key), "Field cannot be null")
     _validate(session, ctx, **{k: changes[k] for k in ("trigger", "script") if k in changes})
-    if "priority" in changes and changes["priority"] is None:
-        changes["priority"] = 0
     for key, value in changes.items():
         setattr(policy, key, value)
     _check_window(policy)

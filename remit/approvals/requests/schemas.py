@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from remit.approvals.lifecycle import ApprovalRequestStatus
 from remit.core.pagination import CreatedAtRange, ListQuery, UpdatedAtRange
-from remit.core.schemas import PaginatedResponse, RequestSchema, ResponseSchema
+from remit.core.schemas import Omittable, PaginatedResponse, RequestSchema, ResponseSchema
 
 Ids = Annotated[list[uuid.UUID], Field(min_length=1, max_length=100)]
 
@@ -20,8 +20,8 @@ class ApprovalRequestCreateRequest(RequestSchema):
     object_type: str
     object_id: uuid.UUID
     required_approval_count: Annotated[int, Field(ge=1, strict=True)]
-    user_ids: Ids | None = None
-    role_ids: Ids | None = None
+    user_ids: Omittable[Ids] = None
+    role_ids: Omittable[Ids] = None
 
     @model_validator(mode="after")
     def _one_list(self) -> ApprovalRequestCreateRequest:

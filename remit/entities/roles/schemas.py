@@ -85,9 +85,10 @@ class PayableSchema(RequestSchema):
 
 
 def _object_kind(value: Any) -> str | None:
-    object_type = value.get("object_type") if isinstance(value, dict) else getattr(value, "object_type", None)
-    if object_type is None:
+    if isinstance(value, dict) and "object_type" not in value:
         return None  # remit requires object_type explicitly (docs/auth-entities.md, "The permission document")
+    object_type = value.get("object_type") if isinstance(value, dict) else getattr(value, "object_type", None)
+    # Anything else, null included, is refused at object_type by the common schema's enum.
     return "payable" if object_type == "payable" else "common"
 
 

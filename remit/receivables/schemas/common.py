@@ -13,17 +13,14 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
-    AnyUrl,
     BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
     PlainSerializer,
-    TypeAdapter,
     ValidationError,
     WithJsonSchema,
     model_validator,
@@ -32,7 +29,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from remit.core.enums import AllowedCountries
 from remit.core.money import MAX_AMOUNT, MinorUnits
-from remit.core.schemas import RequestSchema
+from remit.core.schemas import RequestSchema, Url2083
 
 # -- errors at a field ------------------------------------------------------------------------
 
@@ -124,18 +121,6 @@ RateNumber = Annotated[
     Decimal, Field(ge=0, le=10000), _AS_NUMBER, WithJsonSchema({"type": "number", "minimum": 0, "maximum": 10000})
 ]
 
-_URL = TypeAdapter(AnyUrl)
-
-
-def _is_url(value: str) -> str:
-    _URL.validate_python(value)
-    return value  # kept as written: AnyUrl would add a trailing slash to what is echoed back
-
-
-Url2083 = Annotated[str, Field(min_length=1, max_length=2083, json_schema_extra={"format": "uri"}), AfterValidator(_is_url)]
-Url65536 = Annotated[
-    str, Field(min_length=1, max_length=65536, json_schema_extra={"format": "uri"}), AfterValidator(_is_url)
-]
 Str50 = Annotated[str, Field(max_length=50)]
 Str100 = Annotated[str, Field(max_length=100)]
 Str255 = Annotated[str, Field(max_length=255)]
@@ -416,18 +401,9 @@ class Recipients(RequestSchema):
     to: list[EmailStr] | None = None
 
 
-class NotNullWhenGiven(RequestSchema):
-    """A sparse PATCH body: an absent key leaves the field alone and ``null`` clears it, except for
-    the fields in ``not_null``, which a document cannot be without (``null`` there → 422)."""
-
-    not_null: ClassVar[frozenset[str]] = frozenset()
-
-    @model_validator(mode="after")
-    def _refuse_null(self) -> Any:
-        cleared = sorted(name for name in self.not_null & self.model_fields_set if getattr(self, name) is None)
-        if cleared:
-            raise located(type(self).__name__, [((name,), f"{name} cannot be null", None) for name in cleared])
-        return self
+class SparseUpdate(RequestSchema):
+    """A sparse PATCH body: an absent key leaves the field alone and ``null`` clears it. A field a
+    document cannot be without is ``Omittable``: it may be left out, and a null for it is a 422."""
 
     def changes(self) -> dict[str, Any]:
         """The fields the client sent (values as parsed, nested models kept), for a sparse update."""

@@ -13,7 +13,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, PydanticKnownEr
 
 from remit.core.enums import CurrencyEnum
 from remit.core.money import round_half_up
-from remit.core.schemas import RequestSchema
+from remit.core.schemas import Omittable, RequestSchema, Url2083, Url65536
 from remit.entities.schemas import DocumentRenderingSettings, VatModeEnum
 from remit.measure_units.schemas import UnitRequest
 from remit.products.schemas import Price as Price2
@@ -32,8 +32,6 @@ from remit.receivables.schemas.common import (
     Str50,
     Str100,
     Str255,
-    Url2083,
-    Url65536,
     exclusive,
     located,
 )
@@ -65,7 +63,7 @@ class LineItem(RequestSchema):
     accounting_tax_rate_id: uuid.UUID | None = None
     custom_vat_rate_id: uuid.UUID | None = None
     discount: Discount2 | None = None
-    product: LineItemProductCreate | None = None
+    product: Omittable[LineItemProductCreate] = None
     product_id: uuid.UUID | None = None
     quantity: Quantity
     tax_rate_name: Annotated[str, Field(min_length=1, max_length=64)] | None = None
@@ -123,7 +121,7 @@ class _CreateFields(RequestSchema):
     discount: Discount2 | None = None
     document_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     document_rendering: DocumentRenderingSettings | None = None
-    entity: ReceivableEntityBase | None = None
+    entity: Omittable[ReceivableEntityBase] = None
     entity_bank_account_id: uuid.UUID | None = None
     entity_vat_id_id: uuid.UUID | None = None
     footer: str | None = None
@@ -135,7 +133,7 @@ class _CreateFields(RequestSchema):
     trade_name: Str255 | None = None
     vat_exempt: bool | None = None
     vat_exemption_rationale: str | None = None
-    vat_mode: VatModeEnum | None = None
+    vat_mode: Omittable[VatModeEnum] = None
     withholding_tax_rate: BasisPoints | None = None
 
     @model_validator(mode="after")

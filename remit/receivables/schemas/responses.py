@@ -18,7 +18,7 @@ from pydantic import MISSING, Field
 from remit.core.enums import AllowedCountries, CurrencyEnum, LanguageCodeEnum, VatIDTypeEnum
 from remit.core.schemas import PaginatedResponse, ResponseSchema
 from remit.counterparts.schemas import CounterpartType
-from remit.entities.schemas import DocumentRenderingSettings, VatModeEnum
+from remit.entities.schemas import DocumentRenderingSettingsResponse, VatModeEnum
 from remit.products.schemas import Price as Price2
 from remit.products.schemas import ProductServiceTypeEnum
 from remit.receivables.schemas.common import (
@@ -249,7 +249,7 @@ class _ReceivableFields(ResponseSchema):
     discount: DiscountResponse2 | None = None
     discounted_subtotal: Amount | None = None
     document_id: str | None = None
-    document_rendering: DocumentRenderingSettings | None = None
+    document_rendering: DocumentRenderingSettingsResponse | None = None
     due_date: date | None = None
     einvoice_file_url: str | None = None
     entity: ReceivableEntity

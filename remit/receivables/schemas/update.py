@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     EmailStr,
@@ -18,7 +18,7 @@ from pydantic import (
 from pydantic_core import PydanticKnownError
 
 from remit.core.enums import CurrencyEnum
-from remit.core.schemas import RequestDatetime, RequestSchema
+from remit.core.schemas import Omittable, RequestDatetime, RequestSchema, Url2083, Url65536
 from remit.entities.schemas import DocumentRenderingSettings
 from remit.receivables.schemas.common import (
     AttachmentRequest,
@@ -27,16 +27,14 @@ from remit.receivables.schemas.common import (
     InlinePaymentTermsRequestPayload,
     Loc,
     Money,
-    NotNullWhenGiven,
     PositiveMoney,
     PositiveQuantity,
     Quantity,
     ReceivableCounterpartContact2,
     ReceivableEntityAddressSchema,
     ReceivableEntityBase,
+    SparseUpdate,
     Str255,
-    Url2083,
-    Url65536,
     exclusive,
     located,
     missing,
@@ -50,7 +48,7 @@ class LineItemUpdate(RequestSchema):
     custom_vat_rate_id: uuid.UUID | None = None
     discount: Discount2 | None = None
     price: Money | None = None
-    quantity: Quantity | None = None
+    quantity: Omittable[Quantity] = None
     tax_rate_name: Annotated[str, Field(max_length=64)] | None = None
     tax_rate_value: BasisPoints | None = None
     vat_rate_id: uuid.UUID | None = None
@@ -81,35 +79,31 @@ class UpdateLineItemForCreditNote(RootModel[dict[uuid.UUID, UpdateProductForCred
     """A credit note's lines keyed by the invoice line's product id; the map replaces them all."""
 
 
-class _DraftFields(NotNullWhenGiven):
+class _DraftFields(SparseUpdate):
     """What ``UpdateInvoice`` and ``UpdateQuote`` share."""
-
-    not_null: ClassVar[frozenset[str]] = frozenset(
-        {"counterpart_id", "counterpart_billing_address_id", "currency", "line_items", "tag_ids"}
-    )
 
     attachments: Annotated[list[AttachmentRequest], Field(min_length=1)] | None = None
     contact_id: uuid.UUID | None = None
-    counterpart_billing_address_id: uuid.UUID | None = None
-    counterpart_id: uuid.UUID | None = None
+    counterpart_billing_address_id: Omittable[uuid.UUID] = None
+    counterpart_id: Omittable[uuid.UUID] = None
     counterpart_shipping_address_id: uuid.UUID | None = None
     counterpart_vat_id_id: uuid.UUID | None = None
-    currency: CurrencyEnum | None = None
+    currency: Omittable[CurrencyEnum] = None
     deduction_amount: Money | None = None
     deduction_memo: str | None = None
     discount: Discount2 | None = None
     document_rendering: DocumentRenderingSettings | None = None
-    entity: ReceivableEntityBase | None = None
+    entity: Omittable[ReceivableEntityBase] = None
     entity_bank_account_id: uuid.UUID | None = None
     entity_vat_id_id: uuid.UUID | None = None
     footer: str | None = None
-    line_items: list[LineItemUpdate] | None = None
+    line_items: Omittable[list[LineItemUpdate]] = None
     memo: str | None = None
     partner_metadata: dict[str, Any] | None = None
     payment_terms: InlinePaymentTermsRequestPayload | None = None
     payment_terms_id: uuid.UUID | None = None
     project_id: uuid.UUID | None = None
-    tag_ids: list[uuid.UUID] | None = None
+    tag_ids: Omittable[list[uuid.UUID]] = None
     trade_name: Str255 | None = None
     vat_exempt: bool | None = None
     vat_exemption_rationale: str | None = None
@@ -126,11 +120,9 @@ class _DraftFields(NotNullWhenGiven):
 
 
 class UpdateInvoice(_DraftFields):
-    not_null: ClassVar[frozenset[str]] = _DraftFields.not_null | {"is_einvoice"}
-
     counterpart_einvoicing_credentials_id: uuid.UUID | None = None
     fulfillment_date: date | None = None
-    is_einvoice: bool | None = None
+    is_einvoice: Omittable[bool] = None
     network_credentials_id: uuid.UUID | None = None
     overdue_reminder_id: uuid.UUID | None = None
     payment_page_url: Url2083 | None = None
@@ -145,21 +137,19 @@ class UpdateQuote(_DraftFields):
     signature_required: bool | None = None
 
 
-class UpdateCreditNote(NotNullWhenGiven):
-    not_null: ClassVar[frozenset[str]] = frozenset({"counterpart_billing_address_id", "line_items", "tag_ids"})
-
+class UpdateCreditNote(SparseUpdate):
     attachments: Annotated[list[AttachmentRequest], Field(min_length=1)] | None = None
-    counterpart_billing_address_id: uuid.UUID | None = None
+    counterpart_billing_address_id: Omittable[uuid.UUID] = None
     counterpart_contact: ReceivableCounterpartContact2 | None = None
     counterpart_shipping_address_id: uuid.UUID | None = None
     document_rendering: DocumentRenderingSettings | None = None
-    entity: ReceivableEntityBase | None = None
+    entity: Omittable[ReceivableEntityBase] = None
     footer: str | None = None
-    line_items: UpdateLineItemForCreditNote | None = None
+    line_items: Omittable[UpdateLineItemForCreditNote] = None
     memo: str | None = None
     partner_metadata: dict[str, Any] | None = None
     project_id: uuid.UUID | None = None
-    tag_ids: list[uuid.UUID] | None = None
+    tag_ids: Omittable[list[uuid.UUID]] = None
 
 
 class _EntityRequestFields(RequestSchema):
@@ -183,28 +173,24 @@ class ReceivableEntityIndividualRequest(_EntityRequestFields):
     last_name: str
 
 
-class UpdateIssuedInvoice(NotNullWhenGiven):
+class UpdateIssuedInvoice(SparseUpdate):
     """Which of these fields may change depends on the entity's ``receivable_edit_flow``: a state
     question (409) for the service, not a schema one."""
 
-    not_null: ClassVar[frozenset[str]] = frozenset(
-        {"counterpart_id", "due_date", "entity", "entity_address", "issue_date", "tag_ids"}
-    )
-
     attachments: Annotated[list[AttachmentRequest], Field(min_length=1)] | None = None
     contact_id: uuid.UUID | None = None
-    counterpart_id: uuid.UUID | None = None
+    counterpart_id: Omittable[uuid.UUID] = None
     counterpart_vat_id_id: uuid.UUID | None = None
     document_rendering: DocumentRenderingSettings | None = None
-    due_date: date | None = None
-    entity: Annotated[
+    due_date: Omittable[date] = None
+    entity: Omittable[Annotated[
         ReceivableEntityOrganizationRequest | ReceivableEntityIndividualRequest, Field(discriminator="type")
-    ] | None = None
-    entity_address: ReceivableEntityAddressSchema | None = None
+    ]] = None
+    entity_address: Omittable[ReceivableEntityAddressSchema] = None
     entity_vat_id_id: uuid.UUID | None = None
     footer: str | None = None
     fulfillment_date: date | None = None
-    issue_date: RequestDatetime | None = None
+    issue_date: Omittable[RequestDatetime] = None
     memo: str | None = None
     overdue_reminder_id: uuid.UUID | None = None
     partner_metadata: dict[str, Any] | None = None
@@ -213,7 +199,7 @@ class UpdateIssuedInvoice(NotNullWhenGiven):
     payment_terms_id: uuid.UUID | None = None
     project_id: uuid.UUID | None = None
     # Monite declares a default of [] here; in a sparse PATCH an absent key must leave the tags alone.
-    tag_ids: list[uuid.UUID] | None = None
+    tag_ids: Omittable[list[uuid.UUID]] = None
 
     @model_validator(mode="after")
     def _one_kind_of_terms(self) -> UpdateIssuedInvoice:
