@@ -11,7 +11,7 @@ from pydantic import AfterValidator, Field
 
 from remit.core.enums import WebhookObjectType, WebhookSubscriptionStatus
 from remit.core.pagination import CreatedAtRange, ListQuery
-from remit.core.schemas import PaginatedResponse, RequestSchema, ResponseSchema
+from remit.core.schemas import Omittable, PaginatedResponse, RequestSchema, ResponseSchema
 from remit.webhooks.models import URL_MAX
 
 # Accepted for subscriptions besides Monite's enum: the name Monite's event table gives payable line
@@ -44,7 +44,7 @@ def normalise_object_type(value: SubscriptionObjectType) -> str:
 class CreateWebhookSubscriptionRequest(RequestSchema):
     object_type: SubscriptionObjectType
     url: WebhookURL
-    event_types: EventTypes | None = None
+    event_types: Omittable[EventTypes] = None  # left out: every event type of the object
 
 
 class UpdateWebhookSubscriptionRequest(RequestSchema):
