@@ -51,7 +51,8 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        text = super().format(record)
+        return text if record.name == ACCESS_LOGGER and not record.exc_info else redact(text)
 
 
 class JSONFormatter(logging.Formatter):
@@ -62,7 +63,8 @@ class JSONFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": redact(record.getMessage()),
+            # The request line is built from fixed fields (no value a client chose but its ids).
+            "message": record.getMessage() if record.name == ACCESS_LOGGER else redact(record.getMessage()),
             "pid": record.process,
         }
         for name in FIELDS:

@@ -1,5 +1,5 @@
-"""Graceful shutdown and restarts of a real ``remit serve --workers 2`` (docs/operations.md,
-"Restarts and shutdown").
+"""Graceful shutdown and restarts of a real ``remit serve --workers 2``
+(docs/operations.md, "Restarts and shutdown").
 
 * SIGTERM under load: 8 clients move payables (submit → reject → reopen …) as fast as the server
   answers; SIGTERM reaches the supervisor mid-load. No response is a 5xx, the process exits 0

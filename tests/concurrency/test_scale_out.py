@@ -301,7 +301,7 @@ async def test_every_webhook_reaches_each_subscription_once(cluster: Cluster, cl
     def delivered(path: str) -> Counter[str]:
         return Counter(r.json["id"] for r in receiver.on(path))
 
-    receiver.wait_for(lambda: all(set(delivered(path)) >= expected for path in paths), timeout=30)
+    receiver.wait_for(lambda: all(set(delivered(path)) >= expected for path in paths), timeout=60)
     await asyncio.sleep(1.5)  # a duplicate would come from another loop's retry or lease: give it time to show
     for path in paths:
         got = delivered(path)
