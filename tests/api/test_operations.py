@@ -159,3 +159,14 @@ def test_exceptions_in_json_lines_are_redacted():
     line = orjson.loads(JSONFormatter().format(record))
     assert "abcdef123" not in line["exception"] and "GB82WEST" not in line["exception"]
     assert line["level"] == "error"
+
+
+async def test_metrics_can_be_switched_off_or_moved(database_url, db):
+    from remit.app import create_app
+    from tests.fixtures.app import make_settings
+
+    for settings in ({"metrics_enabled": False}, {"metrics_port": 9109}):
+        app = create_app(make_settings(database_url, **settings), database=db)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://remit.test") as c:
+            assert (await c.get("/metrics")).status_code == 404
+            assert (await c.get("/healthz")).status_code == 200
