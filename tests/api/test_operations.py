@@ -161,12 +161,18 @@ def test_exceptions_in_json_lines_are_redacted():
     assert line["level"] == "error"
 
 
-async def test_metrics_can_be_switched_off_or_moved(database_url, db):
+async def test_metrics_can_be_switched_off_or_moved(database_url):
     from remit.app import create_app
+    from remit.core.db import Database
     from tests.fixtures.app import make_settings
 
     for settings in ({"metrics_enabled": False}, {"metrics_port": 9109}):
-        app = create_app(make_settings(database_url, **settings), database=db)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://remit.test") as c:
-            assert (await c.get("/metrics")).status_code == 404
-            assert (await c.get("/healthz")).status_code == 200
+        # A database of its own: one hands its sessions the runtime of the last app built on it.
+        database = Database(database_url, pool_size=2)
+        try:
+            app = create_app(make_settings(database_url, **settings), database=database)
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://remit.test") as c:
+                assert (await c.get("/metrics")).status_code == 404
+                assert (await c.get("/healthz")).status_code == 200
+        finally:
+            database.dispose()
