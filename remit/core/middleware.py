@@ -4,7 +4,8 @@
 In order: request id and process time; the ``x-monite-version`` check and echo; the entity
 header echo; ``Accept`` negotiation (406 only when JSON is explicitly excluded); rate limiting;
 the SDK's empty JSON bodies read as ``{}``; and a JSON body that cannot be read as JSON at all
-refused with a 422 (``remit.core.jsonbody``). One middleware rather than a stack of
+refused with a 422 (``remit.core.jsonbody``); once the request is answered, its metrics and its log
+line (``observe``, from ``remit.operations.requests``). One middleware rather than a stack of
 ``BaseHTTPMiddleware`` keeps this to a few microseconds per request.
 """
 
