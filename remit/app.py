@@ -21,6 +21,7 @@ from remit.core.ratelimit import RateLimiter
 from remit.core.responses import JSONResponse
 from remit.core.routing import install_route_index
 from remit.files.endpoints import router as files_router
+from remit.operations import health, metrics, requests
 from remit.runtime import build as build_runtime
 from remit.worker import Runner
 
@@ -45,12 +46,15 @@ def create_app(
         try:
             yield
         finally:
+            # uvicorn runs this once requests in flight have finished (SIGTERM: no new connections,
+            # REMIT_SHUTDOWN_TIMEOUT_SECONDS for those in flight); then the jobs get theirs.
             if runner is not None:
                 # Off the event loop: stopping waits for running jobs (bounded by their stop timeout).
                 await asyncio.to_thread(runner.stop)
                 app.state.runner = None
             if database is None:
                 db.dispose()
+                metrics.process_exited()
 
     app = FastAPI(
         title="remit",
@@ -67,6 +71,9 @@ def create_app(
     app.state.settings = settings
     app.state.runner = None  # the inline background runner while the app runs, if any
     app.state.codec = TokenCodec(runtime.secret, settings.token_ttl_seconds)
+    app.state.inline_worker = inline_worker
+    if settings.metrics_enabled and database is None:
+        metrics.watch_pool(db.engine, settings.db_pool_size)
 
     speedups.install()
     install_error_handlers(app)
@@ -75,8 +82,10 @@ def create_app(
     for domain_router in ROUTERS:
         app.router.routes.extend(domain_router.routes)
     app.include_router(files_router)
+    health.install(app, metrics=settings.metrics_enabled and settings.metrics_port is None)
     limiter = None if settings.rate_limit == "off" else RateLimiter(settings.rate_limit, settings.rate_limit_storage)
-    app.add_middleware(ConventionsMiddleware, limiter=limiter)
+    observe = requests.observer(metrics=settings.metrics_enabled, access_log=settings.access_log)
+    app.add_middleware(ConventionsMiddleware, limiter=limiter, observe=observe)
     install_route_index(app)
     bearer_security(app)
     return app

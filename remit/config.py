@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,16 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     storage_region: str = "local"
     log_level: str = "info"
+    # Log lines as JSON objects ("json"), plain text ("text"), or "auto": text on a terminal, JSON otherwise.
+    log_format: Literal["auto", "json", "text"] = "auto"
+    # One log line per request (logger remit.access); `remit serve --no-access-log` turns it off.
+    access_log: bool = True
+    # Prometheus metrics (docs/operations.md): on at /metrics of the API's port, or on a port of their own.
+    metrics_enabled: bool = True
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+    # On SIGTERM, how long requests in flight may take to finish before their connections are closed.
+    shutdown_timeout_seconds: int = Field(default=30, ge=1)
     # Background jobs (remit.worker, docs/background-work.md). True: `remit serve` runs them in each of its
     # processes; false: only `remit worker` processes run them.
     inline_worker: bool = True

@@ -1,4 +1,4 @@
-"""The ``remit`` command: serve, worker, migrate, partner create."""
+"""The ``remit`` command: serve, worker, migrate, check, partner create."""
 
 from __future__ import annotations
 
@@ -55,21 +55,58 @@ def _bootstrap() -> None:
 
 
 def serve(host: str, port: int, workers: int, access_log: bool) -> None:
+    """Migrate, bootstrap, and serve with uvicorn: ``workers`` processes (uvicorn's supervisor starts
+    a new one when one dies; SIGHUP restarts them one by one), JSON or text logs, and on SIGTERM no
+    new connections, requests in flight finished (``REMIT_SHUTDOWN_TIMEOUT_SECONDS``), then the
+    background jobs' (``REMIT_WORKER_STOP_TIMEOUT_SECONDS``). Metrics of several processes share a
+    directory (``PROMETHEUS_MULTIPROC_DIR``); with ``REMIT_METRICS_PORT`` this process serves them."""
+    import os
+
     import uvicorn
 
+    if not access_log:
+        os.environ["REMIT_ACCESS_LOG"] = "false"  # read by every worker's settings
+        get_settings.cache_clear()
     settings = get_settings()
+    metrics_dir = None
+    if settings.metrics_enabled and (workers > 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR")):
+        from remit.operations.metrics import MULTIPROC_ENV, prepare_multiprocess
+
+        owned = not os.environ.get(MULTIPROC_ENV)
+        directory = prepare_multiprocess()  # before anything here imports prometheus_client
+        metrics_dir = directory if owned else None
+    from remit.operations import logs
+
+    logs.configure(settings.log_format, settings.log_level)
     migrate()
     _bootstrap()
-    uvicorn.run(
-        "remit.cli.main:app_factory",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=access_log,
-        log_level=settings.log_level,
-        proxy_headers=False,
-    )
+    metrics_db = None
+    if settings.metrics_enabled and settings.metrics_port is not None:
+        from remit.core.db import Database
+        from remit.operations.metrics import serve_on_port
+
+        metrics_db = Database(settings.database_url, pool_size=1, threads=1, checkpoint_interval=0)
+        serve_on_port(settings.metrics_port, settings.metrics_host, metrics_db)
+    try:
+        uvicorn.run(
+            "remit.cli.main:app_factory",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,  # the app writes its own request line (remit.access), with the request id
+            log_level=settings.log_level,
+            log_config=logs.config(settings.log_format, settings.log_level),
+            timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+            proxy_headers=False,
+        )
+    finally:
+        if metrics_db is not None:
+            metrics_db.dispose()
+        if metrics_dir is not None:
+            from remit.operations.metrics import remove_multiprocess_dir
+
+            remove_multiprocess_dir(metrics_dir)
 
 
 def worker() -> None:
@@ -91,13 +128,15 @@ def worker() -> None:
     settings = get_settings()
     if not is_current(settings.database_url):
         sys.exit("remit worker: the database schema is not current; run `remit migrate` (or `remit serve`) first")
-    level = settings.log_level.upper()
-    logging.basicConfig(
-        level=logging.DEBUG if level == "TRACE" else getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from remit.operations import logs
+
+    logs.configure(settings.log_format, settings.log_level)
     log = logging.getLogger("remit.worker")
     runtime = build(settings)
+    if settings.metrics_enabled and settings.metrics_port is not None:
+        from remit.operations.metrics import serve_on_port
+
+        serve_on_port(settings.metrics_port, settings.metrics_host, runtime.db)
     runner = Runner(runtime)
     stop = threading.Event()
 
@@ -118,6 +157,10 @@ def worker() -> None:
     finally:
         runner.stop()
         runtime.db.dispose()
+        if settings.metrics_enabled:
+            from remit.operations.metrics import process_exited
+
+            process_exited()
         log.info("remit worker stopped")
 
 
@@ -150,6 +193,7 @@ def main(argv: list[str] | None = None) -> None:
 
     commands.add_parser("worker", help="run the background jobs until SIGTERM or SIGINT")
     commands.add_parser("migrate", help="apply pending database migrations")
+    commands.add_parser("check", help="check the settings and the database, and say what is wrong")
 
     partner = commands.add_parser("partner", help="manage partners").add_subparsers(dest="partner_command", required=True)
     create = partner.add_parser("create", help="create a partner and print its client id and secret")
@@ -162,6 +206,10 @@ def main(argv: list[str] | None = None) -> None:
         worker()
     elif args.command == "migrate":
         migrate()
+    elif args.command == "check":
+        from remit.operations.check import main as check
+
+        sys.exit(check(get_settings))
     elif args.command == "partner":
         partner_create(args.name)
 

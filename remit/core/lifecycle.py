@@ -38,6 +38,7 @@ from remit.core.errors import Conflict, NotFound
 from remit.core.events import Event, event_values
 from remit.core.hooks import Change
 from remit.core.runtime import runtime_of
+from remit.operations.metrics import TRANSITIONS
 
 
 class Document(Protocol):
@@ -213,6 +214,7 @@ class Lifecycle(Generic[D]):
             raise table.conflict(action=action, status=current)
         for key, value in changes.items():
             set_committed_value(obj, key, value)
+        TRANSITIONS.labels(table.object_type, action).inc()
         runtime_of(session).hooks.run(Change(session, ctx, obj, row, old_status))
         return row
 

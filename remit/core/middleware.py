@@ -4,7 +4,8 @@
 In order: request id and process time; the ``x-monite-version`` check and echo; the entity
 header echo; ``Accept`` negotiation (406 only when JSON is explicitly excluded); rate limiting;
 the SDK's empty JSON bodies read as ``{}``; and a JSON body that cannot be read as JSON at all
-refused with a 422 (``remit.core.jsonbody``). One middleware rather than a stack of
+refused with a 422 (``remit.core.jsonbody``); once the request is answered, its metrics and its log
+line (``observe``, from ``remit.operations.requests``). One middleware rather than a stack of
 ``BaseHTTPMiddleware`` keeps this to a few microseconds per request.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,10 +30,15 @@ from remit.core.versioning import (
     match_version,
 )
 
+if TYPE_CHECKING:
+    from remit.operations.requests import Observer
+
 log = logging.getLogger("remit")
 
-# Paths served without the version header (documentation for browsers).
-UNVERSIONED = ("/v1/openapi.json", "/v1/docs", "/v1/redoc", "/docs", "/redoc", "/openapi.json", "/files/")
+# Probes and the metrics scrape (remit.operations): no version header, no rate limit.
+OPERATIONS = ("/healthz", "/readyz", "/metrics")
+# Paths served without the version header (documentation for browsers, and the above).
+UNVERSIONED = ("/v1/openapi.json", "/v1/docs", "/v1/redoc", "/docs", "/redoc", "/openapi.json", "/files/", *OPERATIONS)
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 JSON_ACCEPTS = (b"application/json", b"*/*", b"application/*", b"application/problem+json")
 
@@ -42,9 +48,11 @@ def _json(status: int, body: Any) -> tuple[int, bytes]:
 
 
 class ConventionsMiddleware:
-    def __init__(self, app: ASGIApp, *, limiter: RateLimiter | None):
+    def __init__(self, app: ASGIApp, *, limiter: RateLimiter | None, observe: Observer | None = None):
+        """``observe``: called once a request is answered (its metrics and log line, ``remit.operations``)."""
         self.app = app
         self.limiter = limiter
+        self.observe = observe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -86,7 +94,7 @@ class ConventionsMiddleware:
             if accept and not any(kind in accept for kind in JSON_ACCEPTS) and not path.startswith(UNVERSIONED):
                 rejection = _json(406, {"error": {"message": "Only application/json responses are available"}})
 
-        if rejection is None and self.limiter is not None:
+        if rejection is None and self.limiter is not None and path not in OPERATIONS:
             verdict = self._limit(self.limiter, scope, headers, path)
             extra.extend(verdict.headers())
             if not verdict.allowed:
@@ -94,11 +102,13 @@ class ConventionsMiddleware:
                 rejection = _json(429, {"error": {"message": "API rate limit exceeded"}})
 
         started_response = False
+        status = 500
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal started_response
+            nonlocal started_response, status
             if message["type"] == "http.response.start":
                 started_response = True
+                status = message["status"]
                 message["headers"] = [
                     *message.get("headers", ()),
                     *extra,
@@ -118,18 +128,21 @@ class ConventionsMiddleware:
             json_body, receive = await _read_json_body(receive)
             if json_body is not None and (problem := unreadable_json(json_body)) is not None:
                 rejection = _json(422, {"detail": [problem]})
-        if rejection is not None:
-            await answer(*rejection)
-            return
-
         try:
-            await self.app(scope, receive, send_with_headers)
-        except Exception:
-            if started_response:
-                raise
-            # Answer here, so an unexpected failure still carries x-request-id and the other headers.
-            log.exception("unhandled error (request id %s)", request_id.decode("latin-1"))
-            await answer(*_json(500, {"error": {"message": "Server Error"}}))
+            if rejection is not None:
+                await answer(*rejection)
+                return
+            try:
+                await self.app(scope, receive, send_with_headers)
+            except Exception:
+                if started_response:
+                    raise
+                # Answer here, so an unexpected failure still carries x-request-id and the other headers.
+                log.exception("unhandled error (request id %s)", request_id.decode("latin-1"))
+                await answer(*_json(500, {"error": {"message": "Server Error"}}))
+        finally:
+            if self.observe is not None:
+                self.observe(scope, status, time.perf_counter() - started, request_id, entity_header)
 
     def _limit(self, limiter: RateLimiter, scope: Scope, headers: dict[bytes, bytes], path: str) -> Verdict:
         authorization = headers.get(b"authorization")

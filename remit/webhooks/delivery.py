@@ -27,12 +27,14 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import httpx
 
 from remit import __version__
 from remit.core import clock
+from remit.operations.metrics import WEBHOOK_ATTEMPTS, webhook_outcome
 from remit.webhooks import outbox, transport
 from remit.webhooks.outbox import RESPONSE_MAX_BYTES, Claimed, Outcome
 from remit.webhooks.secrets import SecretBox, signature_header
@@ -62,6 +64,7 @@ class Webhooks:
         self._wakeup: asyncio.Event | None = None
         self._guard = threading.Lock()
         self._stopping: threading.Event | None = None
+        self._claims: dict[asyncio.Task[None], Claimed] = {}  # attempts under way, with their claims
 
     # -- control (any thread) ------------------------------------------------------------------
 
@@ -88,6 +91,8 @@ class Webhooks:
             self._loop, self._wakeup, self._stopping = asyncio.get_running_loop(), wakeup, stopping
         listener = asyncio.create_task(self._listen(stopping)) if not self.runtime.db.is_sqlite else None
         inflight: set[asyncio.Task[None]] = set()
+        claims: dict[asyncio.Task[None], Claimed] = {}
+        self._claims = claims
         self._results: asyncio.Queue[tuple[Claimed, Outcome]] = asyncio.Queue()
         recorder = asyncio.create_task(self._record_results())
         client = transport.client(
@@ -119,8 +124,18 @@ class Webhooks:
                 listener.cancel()
             if inflight:
                 # Attempts under way finish (each within its timeout) and record what they got;
-                # one cut short here keeps its claim, which expires and is retried.
-                await asyncio.wait(inflight, timeout=settings.worker_stop_timeout_seconds)
+                # those still under way then are cut short and their claims let go, so another
+                # process attempts them again at once rather than when the lease ends.
+                _, unfinished = await asyncio.wait(set(inflight), timeout=settings.worker_stop_timeout_seconds)
+                if unfinished:
+                    cut = [claims[task] for task in unfinished if task in claims]
+                    for task in unfinished:
+                        task.cancel()
+                    try:
+                        released = await asyncio.to_thread(outbox.release, self.runtime, cut)
+                        log.info("webhook deliveries: %d attempts cut short by shutdown, claims released", released)
+                    except Exception:
+                        log.exception("webhook deliveries: releasing %d claims failed (they expire)", len(cut))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._results.join(), timeout=settings.worker_stop_timeout_seconds)
             recorder.cancel()
@@ -136,11 +151,19 @@ class Webhooks:
             for claimed in await asyncio.to_thread(outbox.claim, self.runtime, limit=room, worker=self.worker_id):
                 task = asyncio.create_task(self._attempt(client, claimed))
                 inflight.add(task)
-                task.add_done_callback(inflight.discard)
+                self._claims[task] = claimed
+                task.add_done_callback(self._finished(inflight))
             if len(inflight) >= settings.webhook_concurrency:
                 return settings.webhook_poll_seconds  # a finishing attempt wakes the loop for more
         due_in = await asyncio.to_thread(outbox.next_due_in, self.runtime)
         return settings.webhook_poll_seconds if due_in is None else min(due_in, settings.webhook_poll_seconds)
+
+    def _finished(self, inflight: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
+        def done(task: asyncio.Task[None]) -> None:
+            inflight.discard(task)
+            self._claims.pop(task, None)
+
+        return done
 
     async def _attempt(self, client: httpx.AsyncClient, claimed: Claimed) -> None:
         self._results.put_nowait((claimed, await self.send(client, claimed)))
@@ -193,6 +216,7 @@ class Webhooks:
                 # httpx re-raises httpcore's errors as its own, the original as the cause.
                 refused = isinstance(exc.__cause__, transport.RefusedConnection)
                 error = str(exc) if refused else f"{type(exc).__name__}: {exc}"[:255]
+        WEBHOOK_ATTEMPTS.labels(webhook_outcome(status)).inc()
         return Outcome(started, int((time.monotonic() - start) * 1000), status, text, error)
 
     async def _listen(self, stopping: threading.Event) -> None:

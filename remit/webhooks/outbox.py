@@ -289,6 +289,22 @@ def _record(runtime: Runtime, connection: Connection, claimed: Claimed, outcome:
     connection.execute(update(D.__table__).where(D.id == claimed.id).values(values))
 
 
+def release(runtime: Runtime, claims: list[Claimed]) -> int:
+    """Let go of claims whose attempts were cut short (a process shutting down): the deliveries are
+    due again at once, for any worker, and the cut attempt does not count against their attempts.
+    A claim that is no longer ours (its lease ran out and another worker took it) is left alone."""
+    released = 0
+    with runtime.transaction() as session:
+        connection = session.connection()
+        for claimed in claims:
+            released += connection.execute(
+                update(D.__table__)
+                .where(D.id == claimed.id, D.claimed_by == claimed.claimed_by, D.requests_made_count == claimed.number)
+                .values(claimed_until=None, claimed_by=None, requests_made_count=claimed.number - 1)
+            ).rowcount
+    return released
+
+
 # -- retention --------------------------------------------------------------------------------
 
 PURGE_BATCH = 1000

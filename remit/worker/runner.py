@@ -24,6 +24,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from remit.core import clock
+from remit.operations.metrics import SCHEDULER_RUNS
 from remit.worker.jobs import Job, Loop
 from remit.worker.locks import JobLocks, locks_for
 
@@ -159,6 +160,11 @@ class Runner:
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
+    def alive(self) -> bool:
+        """Started, not stopping, and every job's and loop's thread running (what ``/readyz`` asks)."""
+        threads = [slot.thread for slot in self._slots.values()] + list(self._loop_threads.values())
+        return self._started and not self._stopping.is_set() and all(t is not None and t.is_alive() for t in threads)
+
     def __enter__(self) -> Runner:
         self.start()
         return self
@@ -227,6 +233,7 @@ class Runner:
         try:
             with self._locks.hold(name) as held:
                 if not held:
+                    SCHEDULER_RUNS.labels(name, "skipped").inc()
                     self._record(slot, lambda s: replace(s, skips=s.skips + 1, last_skipped_at=clock.now()))
                     log.debug("background job %s: running elsewhere, tick skipped", name)
                     return False
@@ -245,9 +252,11 @@ class Runner:
         try:
             moved = slot.job.run(self.runtime)
         except Exception as exc:
+            SCHEDULER_RUNS.labels(name, "failed").inc()
             log.exception("background job %s failed; next try in %g s", name, slot.state.interval)
             self._record(slot, partial(self._failed, exc=exc, ran=True))
             return
+        SCHEDULER_RUNS.labels(name, "ok").inc()
         finished = clock.now()
         self._record(slot, lambda s: replace(
             s, running=False, consecutive_failures=0, last_finished_at=finished, last_success_at=finished,

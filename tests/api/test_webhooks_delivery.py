@@ -336,3 +336,39 @@ async def test_retention_purges_old_events_with_their_deliveries(hooks, hooks_ap
         oldest = session.scalar(select(func.min(Event.created_at)))
     assert oldest is None or oldest >= clock.now() - timedelta(days=90)
     assert outbox.purge(runtime) == 0
+
+
+async def test_a_stopping_loop_releases_the_claims_of_attempts_still_under_way(database_url, db, receiver: Receiver):
+    """Shutdown (docs/operations.md, "Restarts and shutdown"): an attempt still waiting for its
+    answer when the loop's stop timeout ends is cut short and its claim let go, so another worker
+    takes the delivery at once — not when the lease ends — and the cut attempt is not counted."""
+    app = app_with(database_url, webhook_timeout_seconds=20, worker_stop_timeout_seconds=0.3)
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://remit.test/v1", headers=HEADERS) as client:
+            partner = await new_partner(client, db)
+            on = partner.on((await partner.create_entity())["id"])
+            receiver.plan("/slow", ("sleep", 3))
+            await subscribe(client, partner, receiver.url("/slow"))
+            await create_payable(client, on, currency="EUR")
+            runtime = app.state.runtime
+            with Runner(runtime, jobs=[], loops=runtime.jobs.loops, stop_timeout=5):
+                deadline = time.monotonic() + 10
+                while not _claimed(db, on):  # the attempt is under way: the receiver holds it 3 s
+                    assert time.monotonic() < deadline, "no delivery was claimed"
+                    time.sleep(0.02)
+            # Leaving the runner stopped the loop: the attempt was cut after 0.3 s.
+            assert not _claimed(db, on)
+            (delivery,) = await deliveries(client, on)
+            assert delivery["was_successful"] is None and delivery["requests_made_count"] == 0
+            (claimed,) = outbox.claim(runtime, limit=10, worker="the next worker")  # at once: no lease left
+            assert claimed.number == 1
+    finally:
+        app.state.db.dispose()
+
+
+def _claimed(db, on) -> bool:
+    entity_id = uuid.UUID(on["x-monite-entity-id"])
+    with db.transaction(write=False) as session:
+        return session.scalar(select(func.count()).select_from(WebhookDelivery).where(
+            WebhookDelivery.entity_id == entity_id, WebhookDelivery.claimed_by.is_not(None))) > 0

@@ -1,4 +1,5 @@
-"""``remit worker`` with one test job, for the subprocess tests in ``test_worker.py``.
+"""``remit worker`` (or the ``remit`` command given as arguments, e.g. ``serve --port …``) with one
+test job, for the subprocess tests in ``test_worker.py`` and ``test_scale_out.py``.
 
 Test-only: remit has no hook for loading jobs from elsewhere, so this module adds its job the way a
 domain does — in the runtime's wiring step — and then runs the real command (``remit.cli.main``).
@@ -61,9 +62,11 @@ def main() -> None:
 
     runtime_module.Runtime._wire = wire_with_test_job
 
+    import sys
+
     from remit.cli.main import main as remit
 
-    remit(["worker"])
+    remit(sys.argv[1:] or ["worker"])
 
 
 if __name__ == "__main__":
