@@ -14,6 +14,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from remit.approvals.lifecycle import ApprovalRequestStatus
 from remit.approvals.models import ApprovalPolicy, ApprovalProcess, ApprovalRequest
 from remit.approvals.requests import schemas as request_schemas
 from remit.approvals.requests import service as requests
@@ -22,11 +23,13 @@ from remit.console.models import ConsoleComment
 from remit.core.context import RequestContext
 from remit.core.errors import Forbidden, NotFound
 from remit.core.lifecycle import Transition
+from remit.core.pagination import OrderEnum
 from remit.entities.models import Entity, settings_of
 from remit.entities.users.models import EntityUser
 from remit.files.models import StoredFile
 from remit.payables import lifecycle
 from remit.payables import schemas as payable_schemas
+from remit.payables.lifecycle import PayableStateEnum
 from remit.payables.models import Payable
 from remit.payables.service import crud, extras, line_items, transitions
 
@@ -81,7 +84,7 @@ def _waiting_requests(session: Session, ctx: RequestContext, payable_id: uuid.UU
     """The waiting requests this user may decide and has not approved yet (through the list service)."""
     found: dict[uuid.UUID, ApprovalRequest] = {}
     for who in ({"user_id": ctx.entity_user_id}, {"role_id": ctx.user.role_id}):
-        query = request_schemas.ApprovalRequestListQuery(status="waiting", object_id=payable_id, limit=100, **who)
+        query = request_schemas.ApprovalRequestListQuery(status=ApprovalRequestStatus.waiting, object_id=payable_id, limit=100, **who)
         try:
             page = requests.list_requests(session, ctx, query=query)
         except PermissionDenied:
@@ -105,7 +108,9 @@ def _policy_name(session: Session, ctx: RequestContext, request: ApprovalRequest
 def _lines(session: Session, ctx: RequestContext, payable_id: uuid.UUID) -> list[dict[str, Any]]:
     page = line_items.list_line_items(session, ctx, payable_id=payable_id,
                                       query=payable_schemas.LineItemListQuery(limit=100))
-    return _LINE_ITEMS.dump_python(_LINE_ITEMS.validate_python(page.data, from_attributes=True), mode="json")
+    lines: list[dict[str, Any]] = _LINE_ITEMS.dump_python(_LINE_ITEMS.validate_python(page.data, from_attributes=True),
+                                                          mode="json")
+    return lines
 
 
 def waiting(session: Session, ctx: RequestContext) -> dict[str, Any]:
@@ -125,7 +130,8 @@ def payables(session: Session, ctx: RequestContext, *, status: str | None, curso
     if cursor:
         query = payable_schemas.PayableListQuery(pagination_token=cursor)
     else:
-        query = payable_schemas.PayableListQuery(status=status or None, limit=PAGE_SIZE, order="desc")
+        query = payable_schemas.PayableListQuery(status=PayableStateEnum(status) if status else None, limit=PAGE_SIZE,
+                                                 order=OrderEnum.desc)
     page = crud.list_payables(session, ctx, query=query)
     return dict(page.document)
 
@@ -203,11 +209,12 @@ def decide(
 
 
 def receivables(session: Session, ctx: RequestContext, *, status: str | None, cursor: str | None) -> dict[str, Any]:
-    from remit.receivables.schemas import ReceivableListQuery
+    from remit.receivables.schemas import ReceivableListQuery, ReceivablesStatusFilterEnum, ReceivableType
     from remit.receivables.service.reads import list_receivables
 
     if cursor:
         query = ReceivableListQuery(pagination_token=cursor, limit=PAGE_SIZE)
     else:
-        query = ReceivableListQuery(type="invoice", status=status or None, limit=PAGE_SIZE, order="desc")
+        query = ReceivableListQuery(type=ReceivableType.invoice, status=ReceivablesStatusFilterEnum(status) if status else None,
+                                    limit=PAGE_SIZE, order=OrderEnum.desc)
     return list_receivables(session, ctx, query=query)

@@ -178,7 +178,7 @@ class TestSignIn:
 
 
 class TestDecisions:
-    async def test_waiting_for_me_then_approve(self, client, partner, entity, on, browser, db):
+    async def test_waiting_for_me_then_approve(self, client, partner, entity, other_entity, on, browser, db):
         made = await submitted_with_process(partner, entity["id"])
         csrf = await sign_in(client, browser, on, made["approver"].id)
         page = (await browser.get("/console/")).text
@@ -194,10 +194,11 @@ class TestDecisions:
         assert event_actions(db, request_id)[-1] == "approval_request.approved"
 
         # The same decision through the API leaves the same trace.
-        other = await submitted_with_process(partner, entity["id"])
+        other = await submitted_with_process(partner, other_entity["id"])
         api = await client.post(f"/approval_requests/{other['request']['id']}/approve", headers=other["approver"].auth)
         assert api.status_code == 200
-        assert await status_changes(client, on, payable_id) == await status_changes(client, on, other["payable"]["id"])
+        assert await status_changes(client, on, payable_id) == await status_changes(
+            client, partner.on(other_entity["id"]), other["payable"]["id"])
         assert [a for a in event_actions(db, payable_id)] == [a for a in event_actions(db, other["payable"]["id"])]
         assert "Nothing is waiting for your decision." in (await browser.get("/console/")).text
 
