@@ -14,7 +14,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
 
 from remit.core import money
@@ -61,6 +61,12 @@ def amount(value: int | None, currency: str | None, locale: str) -> str:
         return "—"
     major: Decimal = money.to_major(value, currency)
     return format_currency(major, currency, locale=_locale(locale))
+
+
+def number(value: Any, locale: str) -> str:
+    if value is None:
+        return "—"
+    return format_decimal(Decimal(str(value)).normalize(), locale=_locale(locale))
 
 
 def day(value: Any, locale: str) -> str:

@@ -37,7 +37,7 @@ SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; img-src 'self' data:; object-src 'self'; frame-src 'self'; "
                                "frame-ancestors 'self'; form-action 'self'; base-uri 'none'",
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    "referrer-policy": "same-origin",  # no-referrer would make browsers send "Origin: null" with forms
     "cache-control": "no-store",
 }
 
@@ -75,12 +75,14 @@ def _language(request: Request) -> str:
 
 def render(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     language = _language(request)
-    locale = values.get("me", {}).get("locale") or language
+    entity_language, country = values.get("me", {}).get("locale") or (None, "")
+    locale = f"{entity_language or language}_{country}" if country else entity_language or language
     env = _console(request).environments[language]
     html = env.get_template(template).render(
         request=request, lang=language, languages=i18n.LANGUAGES, path=request.url.path,
         amount=lambda value, currency: i18n.amount(value, currency, locale),
         day=lambda value: i18n.day(value, locale),
+        number=lambda value: i18n.number(value, locale),
         **values,
     )
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)

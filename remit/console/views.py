@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import orjson
 from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from remit.core.context import RequestContext
 from remit.core.errors import Forbidden, NotFound
 from remit.core.lifecycle import Transition
 from remit.core.pagination import OrderEnum
+from remit.counterparts.models import Counterpart
 from remit.entities.models import Entity, settings_of
 from remit.entities.users.models import EntityUser
 from remit.files.models import StoredFile
@@ -45,12 +47,12 @@ EXTRA_ACTIONS: tuple[tuple[str, Transition[Any]], ...] = (
 )
 
 
-def entity_locale(session: Session, ctx: RequestContext) -> str:
-    """The entity's locale for amounts and dates: its settings' language and its address's country."""
-    language = settings_of(session, ctx.scoped_entity_id).get("language") or "en"
+def entity_locale(session: Session, ctx: RequestContext) -> tuple[str | None, str]:
+    """The entity's locale for amounts and dates: its settings' language (None: the reader's) and its country."""
+    language = settings_of(session, ctx.scoped_entity_id).get("language")
     entity = session.get(Entity, ctx.scoped_entity_id)
     country = ((entity.address or {}).get("country") if entity is not None else None) or ""
-    return f"{language}_{country}" if country else str(language)
+    return language, str(country)
 
 
 def me(session: Session, ctx: RequestContext) -> dict[str, Any]:
@@ -105,6 +107,30 @@ def _policy_name(session: Session, ctx: RequestContext, request: ApprovalRequest
     ).first()
 
 
+def _plain(document: dict[str, Any]) -> dict[str, Any]:
+    """A list response exactly as the API sends it (its rows carry pre-rendered JSON fragments)."""
+    plain: dict[str, Any] = orjson.loads(orjson.dumps(document, default=str))
+    return plain
+
+
+def _with_names(session: Session, ctx: RequestContext, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each payable's supplier as people know it: the snapshot taken at submission, else the linked
+    counterpart's current name (the entity's own, read as the payable list's name filter reads it),
+    else the name read from the document."""
+    linked = {d["counterpart_id"] for d in documents if d.get("counterpart_id") and not (d.get("counterpart") or {})
+              .get("name")}
+    names: dict[str, str] = {}
+    if linked:
+        rows = session.execute(select(Counterpart.id, Counterpart.name).where(
+            Counterpart.entity_id == ctx.scoped_entity_id, Counterpart.id.in_([uuid.UUID(str(i)) for i in linked])))
+        names = {str(row.id): row.name for row in rows}
+    for document in documents:
+        document["supplier_name"] = ((document.get("counterpart") or {}).get("name")
+                                     or names.get(str(document.get("counterpart_id")))
+                                     or (document.get("counterpart_raw_data") or {}).get("name"))
+    return documents
+
+
 def _lines(session: Session, ctx: RequestContext, payable_id: uuid.UUID) -> list[dict[str, Any]]:
     page = line_items.list_line_items(session, ctx, payable_id=payable_id,
                                       query=payable_schemas.LineItemListQuery(limit=100))
@@ -118,7 +144,8 @@ def waiting(session: Session, ctx: RequestContext) -> dict[str, Any]:
     for request in _waiting_requests(session, ctx):
         item: dict[str, Any] = {"request": request, "policy": _policy_name(session, ctx, request), "payable": None}
         try:
-            item["payable"] = crud.get_payable(session, ctx, payable_id=request.object_id).wire_document()
+            item["payable"] = _with_names(
+                session, ctx, [crud.get_payable(session, ctx, payable_id=request.object_id).wire_document()])[0]
             item["lines"] = _lines(session, ctx, request.object_id)
         except (PermissionDenied, NotFound):
             pass  # the request is theirs to decide even if the payable's details are not theirs to read
@@ -132,13 +159,14 @@ def payables(session: Session, ctx: RequestContext, *, status: str | None, curso
     else:
         query = payable_schemas.PayableListQuery(status=PayableStateEnum(status) if status else None, limit=PAGE_SIZE,
                                                  order=OrderEnum.desc)
-    page = crud.list_payables(session, ctx, query=query)
-    return dict(page.document)
+    page = _plain(crud.list_payables(session, ctx, query=query).document)
+    page["data"] = _with_names(session, ctx, page["data"])
+    return page
 
 
 def payable(session: Session, ctx: RequestContext, *, payable_id: uuid.UUID) -> dict[str, Any]:
     found = crud.get_payable(session, ctx, payable_id=payable_id)
-    document = found.wire_document()
+    document = _with_names(session, ctx, [found.wire_document()])[0]
     history = extras.list_history(session, ctx, payable_id=payable_id,
                                   query=payable_schemas.PayableHistoryListQuery(limit=100))
     owner = found.was_created_by_user_id
@@ -217,4 +245,4 @@ def receivables(session: Session, ctx: RequestContext, *, status: str | None, cu
     else:
         query = ReceivableListQuery(type=ReceivableType.invoice, status=ReceivablesStatusFilterEnum(status) if status else None,
                                     limit=PAGE_SIZE, order=OrderEnum.desc)
-    return list_receivables(session, ctx, query=query)
+    return _plain(list_receivables(session, ctx, query=query))
