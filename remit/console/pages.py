@@ -75,14 +75,16 @@ def _language(request: Request) -> str:
 
 def render(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     language = _language(request)
+    # Amounts as the entity writes them (its language and country); dates and numbers in the reader's language.
     entity_language, country = values.get("me", {}).get("locale") or (None, "")
     locale = f"{entity_language or language}_{country}" if country else entity_language or language
+    reader = f"{language}_{country}" if country else language
     env = _console(request).environments[language]
     html = env.get_template(template).render(
         request=request, lang=language, languages=i18n.LANGUAGES, path=request.url.path,
         amount=lambda value, currency: i18n.amount(value, currency, locale),
-        day=lambda value: i18n.day(value, locale),
-        number=lambda value: i18n.number(value, locale),
+        day=lambda value: i18n.day(value, reader),
+        number=lambda value: i18n.number(value, reader),
         **values,
     )
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
