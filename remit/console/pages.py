@@ -235,8 +235,11 @@ async def sign_out(request: Request) -> Response:
 
 
 @router.get("/language/{language}")
-async def language(request: Request, language: str) -> Response:
-    response = RedirectResponse("/console/", status_code=303)
+async def language(request: Request, language: str, back: str = "/console/") -> Response:
+    # Back to the page the reader was on, and only to a console page (never an open redirect).
+    if not back.startswith("/console/") or "//" in back or "\\" in back:
+        back = "/console/"
+    response = RedirectResponse(back, status_code=303)
     if language in i18n.LANGUAGES:
         response.set_cookie(LANG_COOKIE, language, max_age=365 * 24 * 3600, path="/console", samesite="lax",
                             httponly=True, secure=_console(request).secure_cookies)

@@ -348,9 +348,12 @@ class TestPages:
         await sign_in(client, browser, on, made["approver"].id)
         page = (await browser.get("/console/", headers={"accept-language": "de-DE,de;q=0.9"})).text
         assert '<html lang="de">' in page and "Wartet auf mich" in page and "Genehmigen" in page
-        response = await browser.get("/console/language/de")
-        assert response.status_code == 303
+        response = await browser.get("/console/language/de", params={"back": "/console/payables"})
+        assert (response.status_code, response.headers["location"]) == (303, "/console/payables")
         assert "Wartet auf mich" in (await browser.get("/console/")).text
+        for elsewhere in ("https://evil.example/", "//evil.example/console/", "/v1/payables"):
+            response = await browser.get("/console/language/en", params={"back": elsewhere})
+            assert response.headers["location"] == "/console/"
 
     async def test_pages_send_security_headers(self, client, partner, entity, on, browser):
         user = await partner.user_with(entity["id"], **DECIDERS)
