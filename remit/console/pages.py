@@ -225,6 +225,8 @@ async def sign_out(request: Request) -> Response:
         principal = console.sessions.principal(request.cookies.get(service.COOKIE))
         token = form.get("csrf_token")
         console.sessions.check_csrf(principal, token if isinstance(token, str) else None)
+        if not _same_origin(request):
+            raise CsrfRefused()
     except Unauthorized:
         return _signed_out(request)
     except RemitError as error:
