@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -179,11 +180,14 @@ async def payable_file(request: Request, payable_id: uuid.UUID) -> Response:
 
 
 def _same_origin(request: Request) -> bool:
-    """A browser's Origin header, when sent, must be this server's (a second line after the token)."""
+    """A browser's Origin header, when sent, must be this server's: as the request reached it, or as
+    ``REMIT_PUBLIC_URL`` names it (behind a proxy that terminates TLS). A second line after the token."""
     origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        return origin is None
-    return origin.rstrip("/") == f"{request.url.scheme}://{request.url.netloc}"
+    if origin is None:
+        return True
+    public = urlsplit(request.app.state.settings.public_url)
+    allowed = {f"{request.url.scheme}://{request.url.netloc}", f"{public.scheme}://{public.netloc}"}
+    return origin.rstrip("/") in allowed
 
 
 @router.post("/payables/{payable_id}/{action}")
