@@ -159,6 +159,11 @@ async def invoices(request: Request, status: str | None = None, cursor: str | No
                        extra={"statuses": INVOICE_STATUSES, "current": status})
 
 
+@router.get("/invoices/{receivable_id}")
+async def invoice(request: Request, receivable_id: uuid.UUID) -> Response:
+    return await _page(request, "invoice.html", views.receivable, receivable_id=receivable_id)
+
+
 @router.get("/payables/{payable_id}")
 async def payable(request: Request, payable_id: uuid.UUID) -> Response:
     return await _page(request, "payable.html", views.payable, payable_id=payable_id)

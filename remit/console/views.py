@@ -246,3 +246,10 @@ def receivables(session: Session, ctx: RequestContext, *, status: str | None, cu
         query = ReceivableListQuery(type=ReceivableType.invoice, status=ReceivablesStatusFilterEnum(status) if status else None,
                                     limit=PAGE_SIZE, order=OrderEnum.desc)
     return _plain(list_receivables(session, ctx, query=query))
+
+
+def receivable(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID) -> dict[str, Any]:
+    """One receivable, read-only, as ``GET /receivables/{id}`` answers it."""
+    from remit.receivables.service.reads import get
+
+    return {"invoice": _plain(get(session, ctx, receivable_id=receivable_id))}

@@ -19,6 +19,7 @@ from tests.fixtures.app import make_settings
 from tests.fixtures.approvals import submitted_with_process
 from tests.fixtures.masterdata import event_actions, new_partner
 from tests.fixtures.payables import get_payable, new_payable, status_changes
+from tests.fixtures.receivables import billing_on
 
 DECIDERS = {"approval_request": ["read", "update"], "payable": ["read"]}
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
@@ -338,10 +339,28 @@ class TestPages:
         assert (file.status_code, file.headers["content-type"], file.content) == (200, "application/pdf", pdf)
 
     async def test_invoices_read_only(self, client, partner, entity, on, browser):
+        setup = await billing_on(partner, entity["id"])
+        issued = await setup.issued()
+        await setup.create(setup.invoice())  # a draft
         reader = await partner.user_with(entity["id"], receivable=["read"], payable=["read"])
         await sign_in(client, browser, on, reader.id)
         page = await browser.get("/console/invoices")
-        assert page.status_code == 200 and "<form method=\"post\" action=\"/console/invoices" not in page.text
+        assert page.status_code == 200 and "Customer GmbH" in page.text and 'method="post"' not in page.text.split(
+            "<main")[1]
+        only_issued = (await browser.get("/console/invoices?status=issued")).text
+        assert only_issued.count('href="/console/invoices/') == 1
+        detail = await browser.get(f"/console/invoices/{issued['id']}")
+        assert detail.status_code == 200 and issued["document_id"] in detail.text
+        assert 'method="post"' not in detail.text.split("<main")[1]
+        assert (await browser.get(f"/console/invoices/{uuid.uuid4()}")).status_code == 404
+
+    async def test_invoices_need_the_permission(self, client, partner, entity, on, browser):
+        setup = await billing_on(partner, entity["id"])
+        issued = await setup.issued()
+        reader = await partner.user_with(entity["id"], payable=["read"])
+        await sign_in(client, browser, on, reader.id)
+        assert (await browser.get("/console/invoices")).status_code == 403
+        assert (await browser.get(f"/console/invoices/{issued['id']}")).status_code == 403
 
     async def test_german(self, client, partner, entity, on, browser):
         made = await submitted_with_process(partner, entity["id"])
