@@ -39,7 +39,8 @@ _LINE_ITEMS = TypeAdapter(list[payable_schemas.LineItemResponse])
 _HISTORY = TypeAdapter(list[payable_schemas.PayableHistoryResponse])
 PAGE_SIZE = 20
 
-# The manual moves the console offers beside approve/reject (seed 003), with the row that says who may.
+# The manual moves the console offers beside approve/reject (docs/payables.md, "Lifecycle"), with the row that
+# says who may.
 EXTRA_ACTIONS: tuple[tuple[str, Transition[Any]], ...] = (
     ("cancel", lifecycle.CANCEL),
     ("reopen", lifecycle.REOPEN),

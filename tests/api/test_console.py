@@ -280,7 +280,7 @@ class TestDecisions:
         response = await browser.post(f"/console/payables/{theirs['id']}/approve", data={"csrf_token": csrf})
         assert response.status_code == 404
 
-    async def test_seed_003_actions_follow_the_role(self, client, partner, entity, on, browser):
+    async def test_manual_moves_follow_the_role(self, client, partner, entity, on, browser):
         payable = await new_payable(client, on)
         clerk = await partner.user_with(entity["id"], payable=["read", "cancel"])
         csrf = await sign_in(client, browser, on, clerk.id)
