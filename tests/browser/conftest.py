@@ -39,7 +39,7 @@ TIMEOUT_MS = 10_000
 def chromium_path() -> str | None:
     configured = os.environ.get("REMIT_TEST_CHROMIUM")
     if configured:
-        return configured
+        return configured if Path(configured).exists() else None
     for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
         if Path(candidate).exists():
             return candidate
@@ -58,7 +58,8 @@ def chromium() -> str:
     if path is None:
         if os.environ.get("CI") == "true":
             pytest.fail("Chromium is required in CI (.ci/run installs it: apt-get install -y chromium)")
-        pytest.skip("Chromium not found at /usr/bin/chromium (apt-get install chromium, or set REMIT_TEST_CHROMIUM)")
+        pytest.skip("browser tests need Chromium: none at /usr/bin/chromium or REMIT_TEST_CHROMIUM "
+                    "(apt-get install chromium)")
     return path
 
 

@@ -260,7 +260,11 @@ def test_german_and_phone(company: Company, approver: str, browser: Any) -> None
         assert page.get_by_role("heading", name="Wartet auf mich").count() == 1
         assert page.get_by_role("button", name="Genehmigen").count() >= 1
         # Nothing overflows sideways on a phone.
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert page.evaluate("document.documentElement.scrollWidth <= 390")
         shot(page, "waiting-de-phone")
+        page.get_by_role("link", name="Bäckerei Süd").click()
+        assert page.get_by_role("heading", name="Positionen").count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth <= 390")
+        shot(page, "payable-de-phone")
     finally:
         phone.close()
