@@ -7,6 +7,7 @@ from remit.approvals.processes.endpoints import router as approval_processes_rou
 from remit.approvals.requests.endpoints import router as approval_requests_router
 from remit.auth.endpoints import router as auth_router
 from remit.bank_accounts.endpoints import router as bank_accounts_router
+from remit.console.endpoints import router as console_router
 from remit.counterparts.endpoints import router as counterparts_router
 from remit.entities.endpoints import router as entities_router
 from remit.entities.roles.endpoints import router as roles_router
@@ -40,6 +41,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     approval_requests_router,
     receivables_router,
     webhooks_router,
+    console_router,
 )
 
 # All of them as one router, for tools and tests that walk the API's routes.

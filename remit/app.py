@@ -13,6 +13,7 @@ from remit import __version__
 from remit.api import ROUTERS
 from remit.auth.tokens import TokenCodec
 from remit.config import Settings
+from remit.console.endpoints import router as console_router
 from remit.core import speedups
 from remit.core.db import Database
 from remit.core.errors import install_error_handlers
@@ -80,9 +81,15 @@ def create_app(
     # Routes are mounted flat (not through include_router, which nests a matcher per router) and
     # indexed by resource, so finding the route costs a dictionary lookup and a few regexes.
     for domain_router in ROUTERS:
+        if domain_router is console_router and not settings.console:
+            continue  # REMIT_CONSOLE=off: no sign-in links either
         app.router.routes.extend(domain_router.routes)
     app.include_router(files_router)
     health.install(app, metrics=settings.metrics_enabled and settings.metrics_port is None)
+    if settings.console:
+        from remit.console import pages as console_pages
+
+        console_pages.install(app)
     limiter = None if settings.rate_limit == "off" else RateLimiter(settings.rate_limit, settings.rate_limit_storage)
     observe = requests.observer(metrics=settings.metrics_enabled, access_log=settings.access_log)
     app.add_middleware(ConventionsMiddleware, limiter=limiter, observe=observe)

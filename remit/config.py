@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(default=5, gt=0)
     # Events and their delivery records are kept this many days (never fewer than 90).
     event_retention_days: int = Field(default=90, ge=90)
+    # The approver's console at /console/ and POST /v1/console/links (docs/console.md); off: neither is served.
+    console: bool = True
+    # How long a console sign-in link may wait to be opened, and how long the session it starts lasts.
+    console_link_ttl_seconds: int = Field(default=900, ge=10, le=7 * 24 * 3600)
+    console_session_ttl_seconds: int = Field(default=8 * 3600, ge=60, le=30 * 24 * 3600)
 
     @field_validator("rate_limit")
     @classmethod

@@ -3,6 +3,7 @@
 from remit.approvals.models import ApprovalPolicy, ApprovalProcess, ApprovalRequest, ApprovalRequestAssignee
 from remit.auth.models import Partner, PartnerCredential, RevokedToken, ServerSecret
 from remit.bank_accounts.models import EntityBankAccount
+from remit.console.models import ConsoleComment, ConsoleLink
 from remit.core.base import Base
 from remit.counterparts.models import (
     Counterpart,
@@ -36,6 +37,8 @@ __all__ = [
     "ApprovalRequest",
     "ApprovalRequestAssignee",
     "Base",
+    "ConsoleComment",
+    "ConsoleLink",
     "Counterpart",
     "CounterpartAddress",
     "CounterpartBankAccount",

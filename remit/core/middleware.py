@@ -37,8 +37,9 @@ log = logging.getLogger("remit")
 
 # Probes and the metrics scrape (remit.operations): no version header, no rate limit.
 OPERATIONS = ("/healthz", "/readyz", "/metrics")
-# Paths served without the version header (documentation for browsers, and the above).
-UNVERSIONED = ("/v1/openapi.json", "/v1/docs", "/v1/redoc", "/docs", "/redoc", "/openapi.json", "/files/", *OPERATIONS)
+# Paths served without the version header (documentation and the console, for browsers; the above).
+UNVERSIONED = ("/v1/openapi.json", "/v1/docs", "/v1/redoc", "/docs", "/redoc", "/openapi.json", "/files/",
+               "/console", *OPERATIONS)
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 JSON_ACCEPTS = (b"application/json", b"*/*", b"application/*", b"application/problem+json")
 

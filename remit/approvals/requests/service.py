@@ -109,7 +109,7 @@ def create_request(
     )
 
 
-def _decide_check(ctx: RequestContext, request: ApprovalRequest) -> None:
+def check_decider(ctx: RequestContext, request: ApprovalRequest) -> None:
     """Only entity users; with ``approval_request.update`` (own counts); and eligible
     (docs/approvals.md, "Who may approve or reject")."""
     if ctx.is_partner:
@@ -136,7 +136,7 @@ def _locked(session: Session, ctx: RequestContext, request_id: uuid.UUID):
 
 
 def approve(session: Session, ctx: RequestContext, *, request_id: uuid.UUID) -> ApprovalRequest:
-    _decide_check(ctx, RequestRepository(session, ctx).get(request_id))
+    check_decider(ctx, RequestRepository(session, ctx).get(request_id))
     request, process, payable = _locked(session, ctx, request_id)
     if request.status != ApprovalRequestStatus.waiting:
         raise RequestNotWaiting()
@@ -154,7 +154,7 @@ def approve(session: Session, ctx: RequestContext, *, request_id: uuid.UUID) -> 
 
 
 def reject(session: Session, ctx: RequestContext, *, request_id: uuid.UUID) -> ApprovalRequest:
-    _decide_check(ctx, RequestRepository(session, ctx).get(request_id))
+    check_decider(ctx, RequestRepository(session, ctx).get(request_id))
     request, process, payable = _locked(session, ctx, request_id)
     if request.status != ApprovalRequestStatus.waiting:
         raise RequestNotWaiting()

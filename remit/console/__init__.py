@@ -1,0 +1,1 @@
+"""The approver's console: server-rendered pages at ``/console/`` (docs/console.md)."""
