@@ -25,8 +25,9 @@ from remit.core.errors import FieldError, RemitError
 log = logging.getLogger("remit")
 router = APIRouter(prefix="/v1/compat/crm", tags=["CRM.COM compatibility"])
 EXTENSION = {"x-remit-extension": True}
-MAX_VALUE = 255  # identifier values, tokens
+MAX_VALUE = 255  # identifier values
 MAX_FIELDS_SET = 2000
+MAX_TOKEN = 4096  # longer is no token remit issued
 
 _ENVELOPE = {"description": "CRM.COM's envelope: `status` (`code`, `message`, `description`) and `data`",
              "content": {"application/json": {"schema": {"type": "object"}}}}
@@ -67,12 +68,12 @@ def _identifier(body: dict[str, Any], key: str, fields: tuple[str, ...]) -> tupl
     return name, value
 
 
-def _text(value: Any, name: str, limit: int) -> str | None:
+def _text(value: Any, name: str, limit: int | None) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
         raise invalid_request(f"{name} must be a string")
-    if len(value) > limit:
+    if limit is not None and len(value) > limit:
         raise invalid_request(f"{name} must be at most {limit} characters")
     return value
 
@@ -86,7 +87,7 @@ def _call(request: Request, token: str | None) -> Call:
         token = header_token.strip()
     if not token:
         raise CrmError(401, "INVALID_TOKEN", "Unauthorized", "No token was given")
-    if len(token) > 4096:
+    if len(token) > MAX_TOKEN:
         raise CrmError(401, "INVALID_TOKEN", "Unauthorized", "The token is not valid")
     principal = request.app.state.codec.decode(token)
     raw_entity = request.headers.get("x-monite-entity-id")
@@ -124,7 +125,7 @@ async def post_compat_crm_invoices_reject(request: Request) -> Response:
             raise invalid_request("The body is not valid JSON") from None
         if not isinstance(body, dict):
             raise invalid_request("The body must be a JSON object")
-        token = _text(body.get("token"), "token", 4096)
+        token = _text(body.get("token"), "token", None)
         fields_set = _text(body.get("fields_set"), "fields_set", MAX_FIELDS_SET)
         if body.get("invoice_identifier") is None:
             raise invalid_request("invoice_identifier is required")
@@ -141,6 +142,6 @@ async def get_compat_crm_rejection_reasons(request: Request, fields_set: Annotat
                                            token: Annotated[str | None, Query()] = None) -> Response:
     async def work() -> Any:
         wanted = _text(fields_set, "fields_set", MAX_FIELDS_SET)
-        return await _call(request, _text(token, "token", 4096)).run(service.reasons, fields_set=wanted)
+        return await _call(request, token).run(service.reasons, fields_set=wanted)
 
     return await _answer(work)
