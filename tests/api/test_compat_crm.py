@@ -1,7 +1,7 @@
-"""The CRM.COM-compatible routes (spec 60 §3): ``POST /v1/compat/crm/invoices/reject`` and the
+"""The CRM.COM-compatible routes (docs/compat-crm.md): ``POST /v1/compat/crm/invoices/reject`` and the
 rejection-reason list. The seed's two example bodies are replayed verbatim; every identifier
 form, ``fields_set``, amounts in major units (EUR, JPY, KWD), the token in the body or the
-header, and every refusal of §3.5 in CRM.COM's envelope with its HTTP status, writing nothing."""
+header, and every refusal of its error table in CRM.COM's envelope with its HTTP status, writing nothing."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 
 from tests.fixtures.database import row_counts
 from tests.fixtures.receivables import Billing, billing
+from tests.fixtures.responses import assert_crm_error
 
 REJECT = "/compat/crm/invoices/reject"
 REASONS = "/compat/crm/invoices/configuration/rejection_reasons/list"
@@ -88,14 +89,9 @@ async def refused(crm, db, body: Any, status: int, code: str, headers: dict[str,
                                                                      **(headers or {})})
     else:
         response = await crm.post(REJECT, json=body, headers=headers)
-    assert response.status_code == status, response.text
-    envelope = response.json()
-    assert set(envelope) == {"status", "data"} and envelope["data"] is None, envelope
-    assert set(envelope["status"]) == {"code", "message", "description"}
-    assert envelope["status"]["code"] == code, envelope
-    assert isinstance(envelope["status"]["message"], str) and envelope["status"]["message"]
+    status_object = assert_crm_error(response, status, code)
     assert row_counts(db) == before
-    return envelope["status"]
+    return status_object
 
 
 class TestSeedExamples:

@@ -1,4 +1,5 @@
-"""Rejecting a draft invoice (remit extension, spec 60 §2.1 and §2.3): ``POST /receivables/{id}/reject``
+"""Rejecting a draft invoice (remit extension;
+docs/receivables.md, "Rejecting a draft invoice"): ``POST /receivables/{id}/reject``
 with a catalogue reason, the terminal ``rejected`` status, its balances, history and event, its list
 filters, and every refusal with its status and body, writing nothing."""
 

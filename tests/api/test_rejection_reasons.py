@@ -1,4 +1,5 @@
-"""The rejection-reason catalogue ``/receivable_rejection_reasons`` (remit extension, spec 60 §2.2):
+"""The rejection-reason catalogue ``/receivable_rejection_reasons`` (remit extension;
+docs/receivables.md, "The rejection-reason catalogue"):
 CRUD with soft delete, names unique case-insensitively, codes unique, one default, the two reasons
 every new entity starts with (and existing ones get from the migration), and the server option
 that turns seeding off."""

@@ -1,1 +1,1 @@
-"""CRM.COM v4 compatibility: ``invoices/reject`` and the rejection-reason list (spec 60 §3)."""
+"""CRM.COM v4 compatibility: ``invoices/reject`` and the rejection-reason list (docs/compat-crm.md)."""

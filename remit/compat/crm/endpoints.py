@@ -1,5 +1,4 @@
-"""``/v1/compat/crm/...``: CRM.COM v4's ``invoices/reject`` and rejection-reason list (spec 60 §3;
-docs/compat-crm.md).
+"""``/v1/compat/crm/...``: CRM.COM v4's ``invoices/reject`` and rejection-reason list (docs/compat-crm.md).
 
 These routes parse their own bodies so that every refusal — a body that is not JSON, a missing
 token, a permission, a state — answers in CRM.COM's envelope with a meaningful HTTP status. The

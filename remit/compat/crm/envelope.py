@@ -1,5 +1,5 @@
 """CRM.COM's response envelope ``{status: {code, message, description}, data}``, its error codes
-(spec 60 §3.5) and the JSON text of its amounts (exact decimals, never floats)."""
+(docs/compat-crm.md, "Errors") and the JSON text of its amounts (exact decimals, never floats)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CRM.COM's ``invoices/reject`` and rejection-reason list over remit's receivables (spec 60 §3):
+"""CRM.COM's ``invoices/reject`` and rejection-reason list over remit's receivables (docs/compat-crm.md):
 identifier resolution, the invoice's "short" form, ``fields_set``. The rejection itself is
 ``receivables.service.rejection.reject_loaded``: the same lock, move, history and event as the
 native route."""
@@ -29,7 +29,7 @@ from remit.receivables.service.transitions import load_for_transition
 
 INVOICE_FIELDS = ("id", "number", "reference_number", "back_office_code")
 REASON_FIELDS = ("id", "name", "alternative_code")
-# The "invoice short" object, in the order it is written (spec 60 §3.4).
+# The "invoice short" object, in the order it is written (docs/compat-crm.md, "The response").
 SHORT_FIELDS = ("id", "number", "reference_number", "life_cycle_state", "issued_on", "posted_on", "due_on",
                 "total_amount", "outstanding_amount", "unsettled_amount", "currency_rate_period")
 REASON_LIST_FIELDS = ("default", "id", "name", "alternative_code", "description")

@@ -1,5 +1,6 @@
 """``/receivable_rejection_reasons``: the entity's catalogue of reasons for rejecting draft invoices
-(remit extension, spec 60 §2.2)."""
+(remit extension;
+docs/receivables.md, "The rejection-reason catalogue")."""
 
 from __future__ import annotations
 

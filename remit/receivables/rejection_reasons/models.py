@@ -1,4 +1,5 @@
-"""The entity's catalogue of reasons for rejecting a draft invoice (remit extension, spec 60 §2.2).
+"""The entity's catalogue of reasons for rejecting a draft invoice (remit extension;
+docs/receivables.md, "The rejection-reason catalogue").
 
 Names are unique per entity compared case-insensitively after trimming (``name_key`` holds that
 form), alternative codes are unique when set, and at most one live reason is the default; partial

@@ -1,4 +1,4 @@
-"""Wire shapes of the rejection-reason catalogue (remit extension; spec 60 §2.2)."""
+"""Wire shapes of the rejection-reason catalogue (remit extension; docs/receivables.md, "The rejection-reason catalogue")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The rejection-reason catalogue: CRUD with soft delete, its uniqueness rules, the default, the
-reasons every new entity starts with, and the look-ups a rejection uses (docs/receivables.md,
-"Rejecting a draft invoice")."""
+reasons every new entity starts with, and the look-ups a rejection uses
+(docs/receivables.md, "The rejection-reason catalogue")."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from remit.receivables.rejection_reasons.models import ReceivableRejectionReason
 OBJECT = "receivable"
 Reason = ReceivableRejectionReason
 
-# Every new entity starts with these (spec 60 §2.2), so CRM.COM's example requests work unchanged.
+# Every new entity starts with these (docs/receivables.md, "The rejection-reason catalogue"), so CRM.COM's example requests work unchanged.
 SEEDED: tuple[dict[str, Any], ...] = (
     {"name": "Reject Due to Error", "alternative_code": "RDTE", "is_default": True},
     {"name": "Reject Due to Business Request", "alternative_code": "RDTBR", "is_default": False},

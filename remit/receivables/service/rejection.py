@@ -1,5 +1,5 @@
-"""Rejecting a draft invoice (remit extension; spec 60 §2.1, §2.3; docs/receivables.md, "Rejecting a
-draft invoice"): the same locked load and lifecycle move as every other transition, with the
+"""Rejecting a draft invoice (remit extension; docs/receivables.md, "Rejecting a draft invoice"):
+the same locked load and lifecycle move as every other transition, with the
 reason's snapshot, the time and the comment written in the move's UPDATE."""
 
 from __future__ import annotations
