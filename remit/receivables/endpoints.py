@@ -159,9 +159,8 @@ async def post_receivables_id_mark_as_uncollectible(call: EntityCall, receivable
 
 
 @router.post("/receivables/{receivable_id}/reject", response_model=schemas.ReceivableResponse,
-             responses=STATE_ERRORS, openapi_extra={"x-remit-extension": True},
-             description="remit extension: reject a draft invoice, with a reason from the entity's catalogue "
-                         "(by id, by name, or the default) and a comment.")
+             responses=STATE_ERRORS, tags=["remit extensions"], openapi_extra={"x-remit-extension": True},
+             summary="Reject a draft invoice, with a reason from the entity's catalogue (remit extension)")
 async def post_receivables_id_reject(call: EntityCall, receivable_id: uuid.UUID,
                                      payload: schemas.ReceivableRejectPayload | None = None) -> Any:
     payload = payload or schemas.ReceivableRejectPayload()

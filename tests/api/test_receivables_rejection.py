@@ -273,3 +273,28 @@ class TestListing:
             event = session.scalars(select(Event).where(Event.object_id == uuid.UUID(draft["id"]),
                                                         Event.action == "receivable.rejected")).one()
         assert (event.object_type, event.api_version) == ("receivable", IMPLEMENTED_VERSION)
+
+
+def test_remits_openapi_document_lists_the_extensions_as_extensions(app):
+    from tests.fixtures.masterdata import monite_contract
+
+    document = app.openapi()
+    extensions = {(method.upper(), path) for path, item in document["paths"].items() for method, operation
+                  in item.items() if operation.get("x-remit-extension")}
+    assert extensions == {
+        ("POST", "/v1/receivables/{receivable_id}/reject"),
+        ("GET", "/v1/receivable_rejection_reasons"), ("POST", "/v1/receivable_rejection_reasons"),
+        ("GET", "/v1/receivable_rejection_reasons/{reason_id}"),
+        ("PATCH", "/v1/receivable_rejection_reasons/{reason_id}"),
+        ("DELETE", "/v1/receivable_rejection_reasons/{reason_id}"),
+        ("POST", "/v1/compat/crm/invoices/reject"),
+        ("GET", "/v1/compat/crm/invoices/configuration/rejection_reasons/list"),
+    }
+    for method, path in extensions:
+        assert "remit extensions" in document["paths"][path][method.lower()]["tags"]
+        assert f"{method} {path.removeprefix('/v1')}" not in monite_contract()["operations"]
+    schemas = document["components"]["schemas"]
+    assert "rejected" in schemas["ReceivablesStatusEnum"]["enum"]
+    assert "rejected" not in monite_contract()["schemas"]["ReceivablesStatusEnum"]["enum"]
+    invoice = schemas["InvoiceResponsePayload"]["properties"]
+    assert {"rejection_reason", "rejected_at"} <= set(invoice)

@@ -22,7 +22,7 @@ from remit.compat.crm.envelope import CrmError, from_remit, invalid_identifier, 
 from remit.core.errors import FieldError, RemitError
 
 log = logging.getLogger("remit")
-router = APIRouter(prefix="/v1/compat/crm", tags=["CRM.COM compatibility"])
+router = APIRouter(prefix="/v1/compat/crm", tags=["CRM.COM compatibility", "remit extensions"])
 EXTENSION = {"x-remit-extension": True}
 MAX_VALUE = 255  # identifier values
 MAX_FIELDS_SET = 2000

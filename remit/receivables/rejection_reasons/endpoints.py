@@ -14,7 +14,8 @@ from remit.core.routing import API_PREFIX, COMMON_ERRORS, errors
 from remit.receivables.rejection_reasons import schemas, service
 
 EXTENSION = {"x-remit-extension": True}
-router = APIRouter(prefix=API_PREFIX, tags=["Receivable rejection reasons"], responses=COMMON_ERRORS)
+router = APIRouter(prefix=API_PREFIX, tags=["Receivable rejection reasons", "remit extensions"],
+                   responses=COMMON_ERRORS)
 
 
 @router.get("/receivable_rejection_reasons", response_model=schemas.ReceivableRejectionReasonList,
