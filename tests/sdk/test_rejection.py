@@ -1,5 +1,5 @@
-"""Rejecting a draft invoice with the official ``monite`` SDK in hand (docs/receivables.md,
-"Rejecting a draft invoice"). The SDK has no method for remit's ``reject``, so the call goes
+"""Rejecting a draft invoice with the official ``monite`` SDK in hand
+(docs/receivables.md, "Rejecting a draft invoice"). The SDK has no method for remit's ``reject``, so the call goes
 through the SDK's own HTTP client (its base URL, token, entity and version headers); everything
 else — the draft, the read-back, the lists, the history, the refusals of the terminal status — is
 the SDK's methods and models, which take the ``rejected`` status and the two extension fields."""
