@@ -285,6 +285,8 @@ class TestHostileBodies:
         {"invoice_identifier": {"reference_number": "   "}},
         {"invoice_identifier": {"reference_number": "r" * 10_000}},
         {"invoice_identifier": {"code": "1"}},
+        {"invoice_identifier": {"reference_number": "a\u0000b"}},
+        {"invoice_identifier": {"reference_number": "1"}, "rejection_reason_identifier": {"name": "\u0000"}},
         {"invoice_identifier": {"reference_number": "1"}, "rejection_reason_identifier": {}},
         {"invoice_identifier": {"reference_number": "1"}, "rejection_reason_identifier": {"name": "a", "id": "b"}},
         {"invoice_identifier": {"reference_number": "1"}, "rejection_reason_identifier": {"name": ""}},

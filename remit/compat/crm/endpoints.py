@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request
+from sqlalchemy.exc import DataError
 from starlette.responses import Response
 
 from remit.auth.deps import Call, Output
@@ -64,6 +65,8 @@ def _identifier(body: dict[str, Any], key: str, fields: tuple[str, ...]) -> tupl
         raise invalid_request(f"{key}.{name} must be a string")
     if not value.strip() or len(value) > MAX_VALUE:
         raise invalid_identifier(f"{key}.{name} must be 1 to {MAX_VALUE} characters")
+    if "\x00" in value:  # no stored identifier has one (PostgreSQL text cannot)
+        raise invalid_identifier(f"{key}.{name} must not contain NUL characters")
     return name, value
 
 
@@ -108,6 +111,8 @@ async def _answer(work: Callable[[], Any]) -> Response:
         return refused(from_remit(error), error.headers)
     except FieldError as error:
         return refused(invalid_request("; ".join(str(e["msg"]) for e in error.errors)))
+    except DataError:  # a value the database cannot compare; the transaction rolled back
+        return refused(invalid_request("The request contains a value that cannot be stored or compared"))
     except Exception:
         log.exception("unhandled error in a CRM.COM compatibility route")
         return refused(CrmError(500, "INTERNAL_ERROR", "Internal error"))
