@@ -7,6 +7,7 @@ from remit.approvals.processes.endpoints import router as approval_processes_rou
 from remit.approvals.requests.endpoints import router as approval_requests_router
 from remit.auth.endpoints import router as auth_router
 from remit.bank_accounts.endpoints import router as bank_accounts_router
+from remit.compat.crm.endpoints import router as compat_crm_router
 from remit.console.endpoints import router as console_router
 from remit.counterparts.endpoints import router as counterparts_router
 from remit.entities.endpoints import router as entities_router
@@ -18,6 +19,7 @@ from remit.payables.endpoints import router as payables_router
 from remit.payment_terms.endpoints import router as payment_terms_router
 from remit.products.endpoints import router as products_router
 from remit.receivables.endpoints import router as receivables_router
+from remit.receivables.rejection_reasons.endpoints import router as rejection_reasons_router
 from remit.tags.endpoints import router as tags_router
 from remit.vat_rates.endpoints import router as vat_rates_router
 from remit.webhooks.endpoints import router as webhooks_router
@@ -40,8 +42,10 @@ ROUTERS: tuple[APIRouter, ...] = (
     approval_processes_router,
     approval_requests_router,
     receivables_router,
+    rejection_reasons_router,
     webhooks_router,
     console_router,
+    compat_crm_router,
 )
 
 # All of them as one router, for tools and tests that walk the API's routes.

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     webhook_concurrency: int = Field(default=32, ge=1)
     # Seconds between looks at the outbox when nothing woke the worker (missed wake-ups, dedicated workers on SQLite).
     webhook_poll_seconds: float = Field(default=5, gt=0)
+    # Every new entity gets the two rejection reasons of CRM.COM's examples ("Reject Due to Error", the default,
+    # and "Reject Due to Business Request"); false: entities start with an empty catalogue.
+    seed_rejection_reasons: bool = True
     # Events and their delivery records are kept this many days (never fewer than 90).
     event_retention_days: int = Field(default=90, ge=90)
     # The approver's console at /console/ and POST /v1/console/links (docs/console.md); off: neither is served.

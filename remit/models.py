@@ -25,6 +25,7 @@ from remit.payables.models import Payable, PayableHistory, PayableLineItem, Paya
 from remit.payment_terms.models import PaymentTerms
 from remit.products.models import Product
 from remit.receivables.models import Receivable, ReceivableHistory, ReceivableLineItem, ReceivableMail
+from remit.receivables.rejection_reasons.models import ReceivableRejectionReason
 from remit.tags.models import Tag
 from remit.vat_rates.models import CustomVatRate
 from remit.webhooks.models import WebhookDelivery, WebhookDeliveryAttempt, WebhookSubscription
@@ -67,6 +68,7 @@ __all__ = [
     "ReceivableHistory",
     "ReceivableLineItem",
     "ReceivableMail",
+    "ReceivableRejectionReason",
     "RevokedToken",
     "Role",
     "ServerSecret",

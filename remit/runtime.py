@@ -58,10 +58,13 @@ class Runtime:
         register every domain's background jobs (``self.jobs``: a domain's ``jobs.register(self.jobs)``)."""
         from remit.approvals import subscriptions
         from remit.receivables import jobs as receivable_jobs
+        from remit.receivables.rejection_reasons import service as rejection_reasons
         from remit.webhooks import delivery
 
         subscriptions.register(self.hooks)
         receivable_jobs.register(self.jobs)
+        if self.settings.seed_rejection_reasons:
+            self.hooks.on_created("entity", rejection_reasons.seed)
         self.webhooks = delivery.Webhooks(self)
         delivery.register(self)
         self._pagination_key = pagination.token_key(self.secret)

@@ -9,6 +9,7 @@ imports its subscribers; the runtime wires them (``remit.runtime``).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -35,6 +36,8 @@ class Change(Generic[T]):
 
 
 Subscriber = Callable[[Change[T]], None]
+# Told that an object of some type was created (``session``, its id), in the creating transaction.
+CreationSubscriber = Callable[[Session, uuid.UUID], None]
 
 
 class Hooks:
@@ -42,6 +45,7 @@ class Hooks:
 
     def __init__(self) -> None:
         self._after: dict[int, list[Subscriber[Any]]] = {}
+        self._created: dict[str, list[CreationSubscriber]] = {}
 
     def after(self, transition: Transition[T], subscriber: Subscriber[T]) -> None:
         """Run ``subscriber`` after every ``transition`` (once, however often it is wired)."""
@@ -52,3 +56,13 @@ class Hooks:
     def run(self, change: Change[T]) -> None:
         for subscriber in self._after.get(id(change.transition), ()):
             subscriber(change)
+
+    def on_created(self, object_type: str, subscriber: CreationSubscriber) -> None:
+        """Run ``subscriber`` whenever an object of ``object_type`` is created (e.g. ``"entity"``)."""
+        subscribers = self._created.setdefault(object_type, [])
+        if subscriber not in subscribers:
+            subscribers.append(subscriber)
+
+    def created(self, session: Session, object_type: str, object_id: uuid.UUID) -> None:
+        for subscriber in self._created.get(object_type, ()):
+            subscriber(session, object_id)

@@ -40,6 +40,9 @@ OPERATIONS = ("/healthz", "/readyz", "/metrics")
 # Paths served without the version header (documentation and the console, for browsers; the above).
 UNVERSIONED = ("/v1/openapi.json", "/v1/docs", "/v1/redoc", "/docs", "/redoc", "/openapi.json", "/files/",
                "/console", *OPERATIONS)
+# Compatibility routes (remit.compat) speak another system's format: they need no version header and
+# read their own bodies, answering every refusal in their own envelope.
+OWN_FORMAT = "/v1/compat/"
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 JSON_ACCEPTS = (b"application/json", b"*/*", b"application/*", b"application/problem+json")
 
@@ -71,7 +74,8 @@ class ConventionsMiddleware:
         rejection = None
         path: str = scope["path"]
         raw_version = headers.get(VERSION_HEADER.encode())
-        if raw_version is not None:
+        own_format = path.startswith(OWN_FORMAT)
+        if raw_version is not None and not own_format:
             try:
                 matched = match_version(raw_version.decode("latin-1"))
                 extra.append((VERSION_HEADER.encode(), matched.encode()))
@@ -84,7 +88,7 @@ class ConventionsMiddleware:
                 }]})
             except UnsupportedVersion:
                 rejection = _json(400, {"error": {"message": f"Unsupported API version {raw_version.decode('latin-1')}"}})
-        elif not path.startswith(UNVERSIONED):
+        elif not own_format and not path.startswith(UNVERSIONED):
             rejection = _json(400, {"error": {
                 "type": "missing_api_version",
                 "message": f"Missing the {VERSION_HEADER} HTTP header",
@@ -125,7 +129,8 @@ class ConventionsMiddleware:
             })
             await send_with_headers({"type": "http.response.body", "body": body})
 
-        if rejection is None and scope["method"] in BODY_METHODS and declares_json(headers.get(b"content-type")):
+        if (rejection is None and not own_format and scope["method"] in BODY_METHODS
+                and declares_json(headers.get(b"content-type"))):
             json_body, receive = await _read_json_body(receive)
             if json_body is not None and (problem := unreadable_json(json_body)) is not None:
                 rejection = _json(422, {"detail": [problem]})

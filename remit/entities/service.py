@@ -13,6 +13,7 @@ from remit.core.context import RequestContext
 from remit.core.errors import FieldError
 from remit.core.events import record_change
 from remit.core.pagination import Page, Paginator
+from remit.core.runtime import runtime_of
 from remit.core.schemas import PartnerMetadata
 from remit.entities import document_numbers, schemas
 from remit.entities.defaults import deep_merge, default_settings
@@ -65,6 +66,7 @@ def create_entity(session: Session, ctx: RequestContext, *, payload: schemas.Cre
     default_role = (partner.settings or {}).get("default_role") or {"objects": []}
     session.add(Role(entity_id=entity.id, name=DEFAULT_ROLE_NAME, permissions=default_role, status="active"))
     record_change(session, entity_id=entity.id, object_type=OBJECT, event_type="created", object_id=entity.id)
+    runtime_of(session).hooks.created(session, OBJECT, entity.id)  # other domains' defaults (rejection reasons)
     return entity
 
 

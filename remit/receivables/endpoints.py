@@ -12,7 +12,7 @@ from remit.core.context import RequestContext
 from remit.core.routing import API_PREFIX, COMMON_ERRORS, errors
 from remit.receivables import schemas
 from remit.receivables.models import Receivable
-from remit.receivables.service import create, mails, reads, transitions, update
+from remit.receivables.service import create, mails, reads, rejection, transitions, update
 
 router = APIRouter(prefix=API_PREFIX, tags=["Receivables"], responses=COMMON_ERRORS)
 STATE_ERRORS = errors(409)
@@ -156,6 +156,17 @@ async def post_receivables_id_mark_as_uncollectible(call: EntityCall, receivable
     payload = payload or schemas.ReceivableUncollectiblePayload()
     return await call.run(_rendered(transitions.mark_as_uncollectible), receivable_id=receivable_id,
                           comment=payload.comment)
+
+
+@router.post("/receivables/{receivable_id}/reject", response_model=schemas.ReceivableResponse,
+             responses=STATE_ERRORS, tags=["remit extensions"], openapi_extra={"x-remit-extension": True},
+             summary="Reject a draft invoice, with a reason from the entity's catalogue (remit extension)")
+async def post_receivables_id_reject(call: EntityCall, receivable_id: uuid.UUID,
+                                     payload: schemas.ReceivableRejectPayload | None = None) -> Any:
+    payload = payload or schemas.ReceivableRejectPayload()
+    return await call.run(_rendered(rejection.reject), receivable_id=receivable_id,
+                          rejection_reason_id=payload.rejection_reason_id,
+                          rejection_reason_name=payload.rejection_reason_name, comment=payload.comment)
 
 
 @router.post("/receivables/{receivable_id}/accept", response_model=schemas.SuccessResult, responses=STATE_ERRORS)

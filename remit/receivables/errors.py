@@ -104,3 +104,7 @@ class NoReminder(Conflict):
 
 class PaymentOutOfBounds(BadRequest):
     pass
+
+
+class OnlyDraftInvoicesRejectable(Conflict):
+    message = "Only draft invoices can be rejected"

@@ -138,6 +138,9 @@ class Receivable(IdMixin, TimestampMixin, EntityOwned, Base):
     credited: Mapped[int] = mapped_column(BigInteger, default=0)
     paid_at: Mapped[datetime | None]
     credit_note_ids: Mapped[list[Any]] = mapped_column(JSONDocument, default=list)
+    # Rejected invoices (remit extension): the catalogue reason as it was then, and when.
+    rejection_reason: Mapped[dict[str, Any] | None]
+    rejected_at: Mapped[datetime | None]
 
     based_on: Mapped[uuid.UUID | None]
     based_on_document_id: Mapped[str | None] = mapped_column(String(100))

@@ -99,9 +99,9 @@ def document(session: Session, receivable: Receivable) -> dict[str, Any]:
         body["payment_terms"] = _terms(receivable.payment_terms)
         body["related_documents"] = {"credit_note_ids": receivable.credit_note_ids or [], "proforma_invoice_id": None}
         body["network_credentials"] = body["counterpart_einvoicing_credentials"] = None
-        if receivable.status == "rejected":  # remit's extension, filled by the rejection feature
-            body["rejection_reason"] = getattr(receivable, "rejection_reason", None)
-            body["rejected_at"] = getattr(receivable, "rejected_at", None)
+        if receivable.status == "rejected":  # remit's extension, on rejected invoices only
+            body["rejection_reason"] = receivable.rejection_reason
+            body["rejected_at"] = receivable.rejected_at
     elif kind == ReceivableType.credit_note:
         body["network_credentials"] = body["counterpart_einvoicing_credentials"] = None
     return body

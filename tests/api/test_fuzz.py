@@ -41,9 +41,10 @@ from tests.api.test_tenancy import BY_ENTITY_ID, ENTITY_SCOPED, api_routes
 from tests.fixtures import openapi
 from tests.fixtures.entities import ALL_CRUD, Partner, new_partner
 from tests.fixtures.masterdata import monite_contract
-from tests.fixtures.responses import assert_error, locs
+from tests.fixtures.responses import assert_crm_error, assert_error, locs
 from tests.fixtures.webhooks import PARTNER_SCOPED_FACTORIES
 
+COMPAT = "/v1/compat/"  # routes that answer in another system's envelope
 EXAMPLES = int(os.environ.get("REMIT_FUZZ_EXAMPLES", "12"))
 RANDOM = os.environ.get("REMIT_FUZZ_RANDOM") == "1"
 
@@ -135,15 +136,18 @@ def _part(part: Any) -> Any:
     return part if isinstance(part, bytes | str) else str(part).encode()
 
 
-def _refusal_problem(response) -> str | None:
-    """What is wrong with an error response's body (the shapes of ``tests.fixtures.responses``), or None."""
+def _refusal_problem(response, path: str = "") -> str | None:
+    """What is wrong with an error response's body (the shapes of ``tests.fixtures.responses``), or None.
+    The CRM.COM compatibility routes answer in CRM.COM's envelope instead (docs/compat-crm.md)."""
     try:
-        if response.status_code == 422 and "detail" in response.json():
+        if path.startswith(COMPAT):
+            assert_crm_error(response, response.status_code)
+        elif response.status_code == 422 and "detail" in response.json():
             locs(response)
         else:
             assert_error(response, response.status_code)
     except (AssertionError, ValueError, KeyError, TypeError) as exc:
-        return f"not Monite's error body ({exc!r})"
+        return f"not {'CRM.COM' if path.startswith(COMPAT) else 'Monite'}'s error body ({exc!r})"
     return None
 
 
@@ -180,7 +184,7 @@ async def _send(client, counts: RowCounts, path: str, kwargs: dict[str, Any]) ->
     if status >= 400:
         if status == 401 and not path.startswith("/v1/auth/"):
             problems.append(f"401 with a valid token (the fuzz must reach the route) for {kwargs}: {text}")
-        if problem := _refusal_problem(response):
+        if problem := _refusal_problem(response, path):
             problems.append(f"{status} body {problem} for {kwargs}: {text}")
         if changed:
             problems.append(f"{status} wrote {changed} for {kwargs}: {text}")

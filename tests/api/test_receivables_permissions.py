@@ -1,4 +1,4 @@
-"""Receivable permissions for entity-user tokens: each of the 26 operations needs its action on
+"""Receivable permissions for entity-user tokens: each of the 27 operations needs its action on
 ``receivable`` (read, create, update or delete), a denial is 403 ``Action <action> for receivable
 not allowed`` and writes nothing, and ``allowed_for_own`` narrows every single-document operation
 to the documents the user created."""
@@ -60,6 +60,7 @@ CASES = [
     Case("mark_as_partially_paid", "update", "issued_invoice", "POST", "/receivables/{id}/mark_as_partially_paid",
          lambda bill: {"amount_paid": 100}),
     Case("mark_as_uncollectible", "update", "overdue_invoice", "POST", "/receivables/{id}/mark_as_uncollectible"),
+    Case("reject", "update", "draft_invoice", "POST", "/receivables/{id}/reject", lambda bill: {"comment": "no"}),
     Case("pdf_link", "read", "draft_invoice", "GET", "/receivables/{id}/pdf_link"),
     Case("preview", "read", "draft_invoice", "POST", "/receivables/{id}/preview", lambda bill: SEND, 201),
     Case("send", "update", "draft_invoice", "POST", "/receivables/{id}/send", lambda bill: SEND),
@@ -146,7 +147,7 @@ class TestEveryOperationNeedsItsAction:
         covered = {(case.method, case.path.replace("{id}", "{receivable_id}").replace(
             "{history}", "{receivable_history_id}").replace("{mail}", "{mail_id}")) for case in CASES}
         assert operations - covered == {("GET", "/receivables/variables")}  # authentication only
-        assert len(operations) == 26
+        assert len(operations) == 27
 
     @pytest.mark.parametrize("case", CASES, ids=IDS)
     async def test_denied_without_any_receivable_permission(self, app, db, world, case):

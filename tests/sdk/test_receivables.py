@@ -89,6 +89,10 @@ class Billing:
 
 @pytest.fixture
 def bill(partner: Monite, entity, on_entity: Monite) -> Billing:
+    return make_billing(partner, entity, on_entity)
+
+
+def make_billing(partner: Monite, entity, on_entity: Monite) -> Billing:
     partner.entities.update_by_id(entity.id, tax_id="DE123456789")
     address = CounterpartAddress(city="Berlin", country="DE", line1="Unter den Linden 2", postal_code="10117")
     counterpart = on_entity.counterparts.create(request=CounterpartCreatePayload_Organization(

@@ -109,9 +109,9 @@ def send(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID, sub
          recipients: dict[str, Any] | None, language: str | None = None) -> dict[str, Any]:
     """Send the document; a draft is issued first (every issue check applies, and nothing is sent
     when one fails)."""
-    from remit.receivables.service.transitions import _load_for_transition, issue_loaded
+    from remit.receivables.service.transitions import issue_loaded, load_for_transition
 
-    receivable = _load_for_transition(session, ctx, receivable_id)
+    receivable = load_for_transition(session, ctx, receivable_id)
     ctx.check(OBJECT, "update", owner_id=receivable.entity_user_id)
     settings = settings_of(session, receivable.entity_id)
     _sendable(receivable, "send", settings)

@@ -39,12 +39,12 @@ FULFILLMENT_DATE_REQUIRED = frozenset({
 
 
 def issue(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID) -> Receivable:
-    receivable = _load_for_transition(session, ctx, receivable_id)
+    receivable = load_for_transition(session, ctx, receivable_id)
     issue_loaded(session, ctx, receivable)
     return receivable
 
 
-def _load_for_transition(session: Session, ctx: RequestContext, receivable_id: uuid.UUID) -> Receivable:
+def load_for_transition(session: Session, ctx: RequestContext, receivable_id: uuid.UUID) -> Receivable:
     """The document, row-locked; a credit note's invoice is locked first (the one lock order)."""
     repo = ReceivableRepository(session, ctx)
     based_on = repo.credit_note_parent(receivable_id)
@@ -99,7 +99,7 @@ def _number(session: Session, receivable: Receivable, issued_at: datetime) -> st
 
 def mark_as_paid(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID, comment: str | None = None,
                  paid_at: datetime | None = None) -> Receivable:
-    invoice = _load_for_transition(session, ctx, receivable_id)
+    invoice = load_for_transition(session, ctx, receivable_id)
     total, due = amounts.balances(invoice)
     move(session, ctx, invoice, "mark_as_paid", values={
         "amount_paid": total, "paid_at": paid_at or clock.now(), "comment": comment,
@@ -111,7 +111,7 @@ def mark_as_paid(session: Session, ctx: RequestContext, *, receivable_id: uuid.U
 def mark_as_partially_paid(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID, amount_paid: int,
                            comment: str | None = None) -> Receivable:
     """``amount_paid`` is cumulative and may only grow: each call records one payment."""
-    invoice = _load_for_transition(session, ctx, receivable_id)
+    invoice = load_for_transition(session, ctx, receivable_id)
     total, _ = amounts.balances(invoice)
     if invoice.type == ReceivableType.invoice and invoice.status in OPEN_INVOICE and not (
         invoice.amount_paid < amount_paid < total
@@ -130,14 +130,14 @@ def mark_as_partially_paid(session: Session, ctx: RequestContext, *, receivable_
 
 def mark_as_uncollectible(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID,
                           comment: str | None = None) -> Receivable:
-    invoice = _load_for_transition(session, ctx, receivable_id)
+    invoice = load_for_transition(session, ctx, receivable_id)
     move(session, ctx, invoice, "mark_as_uncollectible", values={"comment": comment})
     return invoice
 
 
 def cancel(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID) -> None:
     """Cancel an issued invoice; outside non-compliant mode a credit note for what is owed is issued first."""
-    invoice = _load_for_transition(session, ctx, receivable_id)
+    invoice = load_for_transition(session, ctx, receivable_id)
     if invoice.type != ReceivableType.invoice or INVOICES.find("cancel", invoice.status) is None:
         move(session, ctx, invoice, "cancel")  # refused by the lifecycle: 403 or 409, as for any action
     ctx.check(OBJECT, "update", owner_id=invoice.entity_user_id)
@@ -156,7 +156,7 @@ def accept(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID,
            signature: dict[str, Any] | None = None) -> None:
     from remit.receivables.service import create
 
-    quote = _load_for_transition(session, ctx, receivable_id)
+    quote = load_for_transition(session, ctx, receivable_id)
     if quote.type == ReceivableType.quote and quote.status == S.issued and quote.signature_required and not signature:
         ctx.check(OBJECT, "update", owner_id=quote.entity_user_id)
         raise SignatureRequired()
@@ -166,7 +166,7 @@ def accept(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID,
 
 
 def decline(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID, comment: str | None = None) -> None:
-    quote = _load_for_transition(session, ctx, receivable_id)
+    quote = load_for_transition(session, ctx, receivable_id)
     move(session, ctx, quote, "decline", values={"comment": comment})
 
 

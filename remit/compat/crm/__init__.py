@@ -1,0 +1,1 @@
+"""CRM.COM v4 compatibility: ``invoices/reject`` and the rejection-reason list (docs/compat-crm.md)."""
