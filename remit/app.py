@@ -21,6 +21,7 @@ from remit.core.ratelimit import RateLimiter
 from remit.core.responses import JSONResponse
 from remit.core.routing import install_route_index
 from remit.files.endpoints import router as files_router
+from remit.receivables.documents.endpoints import router as documents_router
 from remit.runtime import build as build_runtime
 from remit.worker import Runner
 
@@ -75,6 +76,7 @@ def create_app(
     for domain_router in ROUTERS:
         app.router.routes.extend(domain_router.routes)
     app.include_router(files_router)
+    app.include_router(documents_router)
     limiter = None if settings.rate_limit == "off" else RateLimiter(settings.rate_limit, settings.rate_limit_storage)
     app.add_middleware(ConventionsMiddleware, limiter=limiter)
     install_route_index(app)
