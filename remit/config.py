@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     # Tries per recipient before a mail's recipient is recorded as failed, and seconds between them.
     mail_max_attempts: int = Field(default=3, ge=1, le=20)
     mail_retry_seconds: float = Field(default=60, ge=0)
+    # Seconds between the mail loop's looks for due mails when nothing woke it.
+    mail_poll_seconds: float = Field(default=5, gt=0)
     # One SMTP conversation's budget in seconds.
     smtp_timeout_seconds: float = Field(default=30, gt=0)
     # Render the PDF of each new document revision in the background (the runner), so the first

@@ -58,12 +58,14 @@ class Runtime:
         register every domain's background jobs (``self.jobs``: a domain's ``jobs.register(self.jobs)``)."""
         from remit.approvals import subscriptions
         from remit.receivables import jobs as receivable_jobs
+        from remit.receivables.mailing import delivery as receivable_mails
         from remit.webhooks import delivery
 
         subscriptions.register(self.hooks)
         receivable_jobs.register(self.jobs)
         self.webhooks = delivery.Webhooks(self)
         delivery.register(self)
+        receivable_mails.register(self)
         self._pagination_key = pagination.token_key(self.secret)
 
 
