@@ -58,6 +58,7 @@ class Runtime:
         register every domain's background jobs (``self.jobs``: a domain's ``jobs.register(self.jobs)``)."""
         from remit.approvals import subscriptions
         from remit.receivables import jobs as receivable_jobs
+        from remit.receivables.documents import jobs as receivable_documents
         from remit.receivables.mailing import delivery as receivable_mails
         from remit.webhooks import delivery
 
@@ -66,6 +67,7 @@ class Runtime:
         self.webhooks = delivery.Webhooks(self)
         delivery.register(self)
         receivable_mails.register(self)
+        receivable_documents.register(self)
         self._pagination_key = pagination.token_key(self.secret)
 
 

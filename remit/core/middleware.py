@@ -32,7 +32,7 @@ from remit.core.versioning import (
 log = logging.getLogger("remit")
 
 # Paths served without the version header (documentation for browsers).
-UNVERSIONED = ("/v1/openapi.json", "/v1/docs", "/v1/redoc", "/docs", "/redoc", "/openapi.json", "/files/")
+UNVERSIONED = ("/v1/openapi.json", "/v1/docs", "/v1/redoc", "/docs", "/redoc", "/openapi.json", "/files/", "/documents/")
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 JSON_ACCEPTS = (b"application/json", b"*/*", b"application/*", b"application/problem+json")
 

@@ -43,8 +43,15 @@ async def links(bill: Billing, receivable_id: str) -> dict[str, str]:
     return response.json()
 
 
+async def fetch(bill: Billing, url: str):
+    """GET ``url`` with neither a bearer token nor the version header: the link is the credential."""
+    request = bill.client.build_request("GET", url)
+    del request.headers["x-monite-version"]
+    return await bill.client.send(request)
+
+
 async def download(bill: Billing, url: str) -> bytes:
-    response = await bill.client.get(url)  # no bearer token: the link is the credential
+    response = await fetch(bill, url)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"
     return response.content
@@ -230,7 +237,7 @@ class TestLinks:
         head, token, name = url.rsplit("/", 2)
         payload, signature = token.split(".")
         for bad in (f"{payload}.{signature[:-2]}AA", f"{payload[:-2]}AA.{signature}", "x", "x.y", payload):
-            response = await bill.client.get(f"{head}/{bad}/{name}")
+            response = await fetch(bill, f"{head}/{bad}/{name}")
             assert response.status_code == 403, (bad, response.text)
             assert response.json() == {"error": {"message": "The link is not valid, or no longer valid."}}
 
@@ -239,7 +246,7 @@ class TestLinks:
         url = (await links(bill, document["id"]))["file_url"]
         try:
             clock.move(timedelta(days=8, hours=1))
-            response = await bill.client.get(url)
+            response = await fetch(bill, url)
         finally:
             clock.reset()
         assert response.status_code == 403
@@ -249,7 +256,7 @@ class TestLinks:
         draft = await bill.create(bill.invoice())
         url = (await links(bill, draft["id"]))["file_url"]
         assert (await bill.client.delete(f"/receivables/{draft['id']}", headers=bill.on)).status_code == 204
-        response = await bill.client.get(url)
+        response = await fetch(bill, url)
         assert response.status_code == 404
         assert response.json() == {"error": {"message": "Document not found"}}
 
@@ -258,3 +265,32 @@ class TestLinks:
         draft = await other.create(other.invoice())
         response = await bill.client.get(f"/receivables/{draft['id']}/pdf_link", headers=bill.on)
         assert response.status_code == 404
+
+
+async def test_the_runner_renders_new_revisions_ahead(bill, app, db):
+    import asyncio
+
+    from sqlalchemy import select
+
+    from remit.receivables.documents.jobs import Prerenderer
+    from remit.receivables.models import ReceivableDocument
+
+    def stored(receivable_id: str) -> list[str]:
+        with db.transaction() as session:
+            return list(session.scalars(select(ReceivableDocument.revision).where(
+                ReceivableDocument.receivable_id == uuid.UUID(receivable_id))))
+
+    job = Prerenderer()
+    draft = await bill.create(bill.invoice())
+    assert stored(draft["id"]) == []
+    assert await asyncio.to_thread(job.run, app.state.runtime) >= 1
+    [draft_revision] = stored(draft["id"])
+    issued = await bill.act(draft["id"], "issue")
+    assert issued.status_code == 200
+    await asyncio.to_thread(job.run, app.state.runtime)
+    revisions = stored(draft["id"])
+    assert len(revisions) == 2 and draft_revision in revisions
+    assert await asyncio.to_thread(job.run, app.state.runtime) == 0  # nothing new: nothing rendered
+    pdf = await download(bill, (await links(bill, draft["id"]))["file_url"])  # the stored one
+    assert len(stored(draft["id"])) == 2
+    assert_totals(xml_of(pdf), await bill.get(draft["id"]))

@@ -5,15 +5,11 @@ text that cannot inject headers or recipients."""
 from __future__ import annotations
 
 import asyncio
-import email
-import socket
 import uuid
 from datetime import timedelta
-from email.message import Message
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from facturx import get_facturx_xml_from_pdf
 
 from remit.core import clock
@@ -21,44 +17,13 @@ from remit.receivables.mailing.delivery import deliver_due
 from remit.receivables.mailing.transport import SmtpTransport
 from tests.fixtures.masterdata import new_partner
 from tests.fixtures.receivables import Billing, billing
-
-
-class Inbox:
-    """aiosmtpd handler: keeps every message; refuses recipients at ``refuse.example``."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], Message]] = []
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        if address.endswith("@refuse.example"):
-            return "550 5.1.1 No such user here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
-        return "250 Message accepted for delivery"
-
-    def about(self, mail_id: str) -> list[tuple[str, list[str], Message]]:
-        return [m for m in self.messages if mail_id in (m[2]["Message-ID"] or "")]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.fixtures.smtp import free_port, smtp_server
 
 
 @pytest.fixture(scope="module")
 def smtp() -> Any:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, SmtpTransport(f"smtp+insecure://127.0.0.1:{port}", timeout=10)
-    finally:
-        controller.stop()
+    with smtp_server() as inbox:
+        yield inbox, SmtpTransport(inbox.url, timeout=10)
 
 
 @pytest.fixture(scope="module")
