@@ -116,12 +116,22 @@ class View:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _address(place: dict[str, Any] | None) -> list[str]:
+def _address(place: dict[str, Any] | None, locale: str) -> list[str]:
+    """Address lines; the country by its name in the document's language."""
     if not place:
         return []
     city = " ".join(str(p) for p in (place.get("postal_code"), place.get("city")) if p)
-    lines = [place.get("line1"), place.get("line2"), city, place.get("state"), place.get("country")]
+    country = place.get("country")
+    if country:
+        country = Locale.parse(locale).territories.get(str(country), country)
+    lines = [place.get("line1"), place.get("line2"), city, place.get("state"), country]
     return [str(line) for line in lines if line]
+
+
+def _iban(value: str | None) -> str:
+    """An IBAN as people read it: groups of four."""
+    compact = "".join((value or "").split())
+    return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
 
 
 def _party_name(party: dict[str, Any]) -> str:
@@ -176,13 +186,14 @@ def build(body: dict[str, Any], *, language: str, settings: dict[str, Any], logo
         "issue_date": fmt.day(body.get("issue_date")), "due_date": fmt.day(body.get("due_date")),
         "expiry_date": fmt.day(body.get("expiry_date")), "fulfillment_date": fmt.day(body.get("fulfillment_date")),
         "purchase_order": body.get("purchase_order") or "", "based_on": body.get("based_on_document_id") or "",
-        "seller": {"name": _party_name(entity), "address": _address(body.get("entity_address")),
+        "seller": {"name": _party_name(entity), "address": _address(body.get("entity_address"), fmt.locale),
                    "vat_id": (body.get("entity_vat_id") or {}).get("value") or entity.get("vat_id") or "",
                    "tax_id": entity.get("tax_id") or "", "email": entity.get("email") or "",
                    "phone": entity.get("phone") or "", "website": entity.get("website") or "",
                    "registration": " ".join(str(p) for p in (entity.get("registration_authority"),
                                                              entity.get("registration_number")) if p)},
-        "buyer": {"name": body.get("counterpart_name") or "", "address": _address(body.get("counterpart_billing_address")),
+        "buyer": {"name": body.get("counterpart_name") or "", "address": _address(body.get("counterpart_billing_address"),
+                                                                                  fmt.locale),
                   "vat_id": (body.get("counterpart_vat_id") or {}).get("value") or "",
                   "tax_id": body.get("counterpart_tax_id") or ""},
         "lines": lines, "subtotal": fmt.money(body.get("subtotal")),
@@ -195,7 +206,7 @@ def build(body: dict[str, Any], *, language: str, settings: dict[str, Any], logo
         "amount_due": fmt.money(amount_due) if amount_due is not None and (show_paid or kind == "reminder") else "",
         "terms": _terms(body, fmt, labels) if body["type"] == "invoice" else [],
         "bank": {"name": bank.get("bank_name") or "", "holder": bank.get("account_holder_name") or "",
-                 "iban": bank.get("iban") or "", "bic": bank.get("bic") or "",
+                 "iban": _iban(bank.get("iban")), "bic": bank.get("bic") or "",
                  "account_number": bank.get("account_number") or ""} if bank else None,
         "memo": body.get("memo") or "", "footer": body.get("footer") or "",
         "commercial_condition_description": body.get("commercial_condition_description") or "",
