@@ -30,7 +30,7 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,7 @@ def body(lines: int) -> dict[str, Any]:
     vat = sum(group[1] for group in groups.values())
     return {
         "type": "invoice", "status": "issued", "currency": "EUR", "document_id": "INV-00042",
-        "issue_date": datetime(2026, 12, 7, tzinfo=timezone.utc), "due_date": "2027-01-06",
+        "issue_date": datetime(2026, 12, 7, tzinfo=UTC), "due_date": "2027-01-06",
         "entity": {"name": "Bench GmbH", "email": "billing@bench.example", "tax_id": "DE123"},
         "entity_address": {"line1": "Friedrichstr. 1", "city": "Berlin", "postal_code": "10117", "country": "DE"},
         "entity_vat_id": {"value": "DE123456789"}, "counterpart_name": "Customer GmbH",

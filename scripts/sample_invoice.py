@@ -14,7 +14,7 @@ import argparse
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ def sample() -> dict[str, Any]:
     subtotal, total_vat = sum(groups.values()), sum(vat.values())
     return {
         "type": "invoice", "status": "issued", "currency": "EUR", "document_id": "INV-00042",
-        "issue_date": datetime(2026, 12, 7, tzinfo=timezone.utc), "due_date": "2027-01-06",
+        "issue_date": datetime(2026, 12, 7, tzinfo=UTC), "due_date": "2027-01-06",
         "fulfillment_date": "2026-12-04", "purchase_order": "PO-7731",
         "entity": {"name": "Acme Consulting GmbH", "email": "billing@acme.example", "phone": "+49 30 1234567",
                    "website": "https://acme.example", "tax_id": "27/123/45678",

@@ -34,21 +34,19 @@ def html(view: View) -> str:
         data=view.data, labels=view.labels, language=view.language)
 
 
-def _fetch_nothing(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
-    """WeasyPrint's URL fetcher: ``data:`` URIs only (no network, no local files)."""
-    from weasyprint.urls import default_url_fetcher
+@cache
+def _fetcher() -> Any:
+    """WeasyPrint's URL fetcher, for ``data:`` URIs only (no network, no local files)."""
+    from weasyprint.urls import URLFetcher
 
-    if url.startswith("data:"):
-        result: dict[str, Any] = default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
-        return result
-    raise ValueError("documents load no external resources")
+    return URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
 
 
 def pdf(view: View, *, title: str, xml: bytes | None = None) -> bytes:
     """The PDF of ``view``; with ``xml``, a Factur-X PDF/A-3 carrying it as ``factur-x.xml``."""
     from weasyprint import HTML
 
-    rendered: bytes = HTML(string=html(view), url_fetcher=_fetch_nothing).write_pdf(
+    rendered: bytes = HTML(string=html(view), url_fetcher=_fetcher()).write_pdf(
         pdf_variant=PDF_VARIANT, pdf_identifier=False, custom_metadata=False)
     if xml is None:
         return rendered
