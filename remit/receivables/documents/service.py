@@ -3,8 +3,8 @@ now and stored (one file per revision and language, ``ReceivableDocument``).
 
 When: a document is rendered the first time its PDF is asked for — through a link, by the mail
 delivery that attaches it, or by the background job that renders new revisions ahead of that
-(``receivables.render_documents``) — never inside the request that changed it (docs/decisions.md,
-"PDFs are rendered off the request path").
+(``receivables.render_documents``) — never inside the request that changed it; see
+docs/decisions.md, "PDFs are rendered off the request path".
 """
 
 from __future__ import annotations
@@ -126,12 +126,6 @@ def keep(session: Session, rendered: Rendered) -> StoredFile:
             return kept
         raise
     return stored
-
-
-def current(session: Session, receivable: Receivable, language: str) -> StoredFile:
-    """``lookup`` then ``keep`` in one transaction (background work, where holding it is fine)."""
-    found = lookup(session, receivable, language)
-    return keep(session, found) if isinstance(found, Rendered) else found
 
 
 def urls(session: Session, receivable: Receivable) -> dict[str, str]:

@@ -131,7 +131,6 @@ def _attachment(runtime: Runtime, mail_id: uuid.UUID) -> tuple[ReceivableMail, R
         if isinstance(found, StoredFile):
             session.refresh(found, ["content"])
             attachment = (found.name, found.content)
-        _ = list(receivable.line_items)
     if isinstance(found, documents.Rendered):
         rendered = found
         with runtime.transaction() as session:

@@ -1,7 +1,7 @@
 """Mail transports: how a composed message reaches its recipients.
 
 * ``RecordingTransport`` (the default, ``REMIT_SMTP_URL`` unset): no network I/O at all; every
-  recipient is recorded as delivered (spec 30 §12.6).
+  recipient is recorded as delivered.
 * ``SmtpTransport`` (``REMIT_SMTP_URL``): the standard library's ``smtplib``, run in the delivery
   loop's thread. ``smtp://`` upgrades with STARTTLS whenever the server offers it, ``smtps://``
   speaks TLS from the first byte, ``smtp+insecure://`` never encrypts (a local relay, tests).
