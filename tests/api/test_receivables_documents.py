@@ -334,3 +334,18 @@ async def test_quote_and_german_captions(bill, partner):
     german = build(await bill.get(quote["id"]), language="de", settings={}, logo=None)
     assert german.data["title"] == "Angebot" and german.data["expiry_date"] == "31.01.2027"
     assert german.data["total"] == "285,60\xa0€"
+
+
+@pytest.mark.parametrize("overrides", [
+    {"vat_exempt": True, "vat_exemption_rationale": "Small business (UStG 19)"},
+    {"vat_mode": "inclusive"},
+    {"discount": {"type": "amount", "amount": 777}},
+], ids=["vat_exempt", "vat_inclusive", "amount_discount"])
+async def test_xml_totals_in_other_vat_set_ups(bill, overrides):
+    payload = bill.invoice(line_items=[bill.line(3), bill.inline_line(1999, 2, rate=700)], **overrides)
+    created = await bill.create(payload)
+    response = await bill.act(created["id"], "issue")
+    assert response.status_code == 200, response.text
+    document = response.json()
+    root = xml_of(await download(bill, (await links(bill, document["id"]))["file_url"]))
+    assert_totals(root, document)
