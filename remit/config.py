@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     # Base of the download URLs remit hands out for stored files.
     public_url: str = "http://127.0.0.1:8000"
     storage_region: str = "local"
-    # How long a receivable's PDF link (pdf_link, file_url) works, in seconds (rounded up to the hour).
+    # How long a receivable's PDF link (pdf_link, file_url) works, in seconds (rounded up to the next midnight UTC).
     document_link_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     # Mail transport for receivables: unset records mails as sent without any network I/O;
     # smtp://user:password@host:587 (STARTTLS when offered), smtps://…:465 (TLS), smtp+insecure://… (plain).

@@ -242,7 +242,10 @@ class TestLinks:
         document, _ = issued
         url = (await links(bill, document["id"]))["file_url"]
         try:
-            clock.move(timedelta(days=8, hours=1))
+            clock.move(timedelta(days=7, minutes=-1))
+            assert (await fetch(bill, url)).status_code == 200  # still within the TTL
+            clock.reset()
+            clock.move(timedelta(days=8, minutes=1))
             response = await fetch(bill, url)
         finally:
             clock.reset()

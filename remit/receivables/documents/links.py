@@ -5,8 +5,9 @@ an HMAC of the server's secret: ``{public_url}/documents/{token}/{name}.pdf``. T
 opaque to its holder; a changed byte or a passed moment makes it a 403 that tells which of the
 two it was to nobody. A link always serves the document as it is *now* (its current revision).
 
-Expiry moments are rounded up to the next full ``BUCKET`` seconds, so the links a document shows
-stay the same between reads within that window (and caches can keep them).
+Expiry moments are rounded up to the next full ``BUCKET`` seconds (midnight UTC), so the links a
+document shows stay the same between reads on one day (and caches can keep them): a link works
+for the TTL and up to a day more.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from urllib.parse import quote
 
 from remit.core import clock
 
-BUCKET = 3600
+BUCKET = 24 * 3600
 PURPOSE = b"remit receivable document links v1"
 
 
