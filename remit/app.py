@@ -23,6 +23,7 @@ from remit.core.responses import JSONResponse
 from remit.core.routing import install_route_index
 from remit.files.endpoints import router as files_router
 from remit.operations import health, metrics, requests
+from remit.receivables.documents.endpoints import router as documents_router
 from remit.runtime import build as build_runtime
 from remit.worker import Runner
 
@@ -90,6 +91,7 @@ def create_app(
         from remit.console import pages as console_pages
 
         console_pages.install(app)
+    app.include_router(documents_router)
     limiter = None if settings.rate_limit == "off" else RateLimiter(settings.rate_limit, settings.rate_limit_storage)
     observe = requests.observer(metrics=settings.metrics_enabled, access_log=settings.access_log)
     app.add_middleware(ConventionsMiddleware, limiter=limiter, observe=observe)

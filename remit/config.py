@@ -31,6 +31,23 @@ class Settings(BaseSettings):
     # Base of the download URLs remit hands out for stored files.
     public_url: str = "http://127.0.0.1:8000"
     storage_region: str = "local"
+    # How long a receivable's PDF link (pdf_link, file_url) works, in seconds (rounded up to the next midnight UTC).
+    document_link_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    # Mail transport for receivables: unset records mails as sent without any network I/O;
+    # smtp://user:password@host:587 (STARTTLS when offered), smtps://…:465 (TLS), smtp+insecure://… (plain).
+    smtp_url: str = ""
+    # The sender of receivable mails (From:); unset: the entity's e-mail, else noreply@<smtp host>.
+    mail_from: str = ""
+    # Tries per recipient before a mail's recipient is recorded as failed, and seconds between them.
+    mail_max_attempts: int = Field(default=3, ge=1, le=20)
+    mail_retry_seconds: float = Field(default=60, ge=0)
+    # Seconds between the mail loop's looks for due mails when nothing woke it.
+    mail_poll_seconds: float = Field(default=5, gt=0)
+    # One SMTP conversation's budget in seconds.
+    smtp_timeout_seconds: float = Field(default=30, gt=0)
+    # Render the PDF of each new document revision in the background (the runner), so the first
+    # download or mail finds it ready; off: a PDF is rendered when first asked for.
+    prerender_documents: bool = True
     log_level: str = "info"
     # Log lines as JSON objects ("json"), plain text ("text"), or "auto": text on a terminal, JSON otherwise.
     log_format: Literal["auto", "json", "text"] = "auto"

@@ -58,6 +58,8 @@ class Runtime:
         register every domain's background jobs (``self.jobs``: a domain's ``jobs.register(self.jobs)``)."""
         from remit.approvals import subscriptions
         from remit.receivables import jobs as receivable_jobs
+        from remit.receivables.documents import jobs as receivable_documents
+        from remit.receivables.mailing import delivery as receivable_mails
         from remit.receivables.rejection_reasons import service as rejection_reasons
         from remit.webhooks import delivery
 
@@ -67,6 +69,8 @@ class Runtime:
             self.hooks.on_created("entity", rejection_reasons.seed)
         self.webhooks = delivery.Webhooks(self)
         delivery.register(self)
+        receivable_mails.register(self)
+        receivable_documents.register(self)
         self._pagination_key = pagination.token_key(self.secret)
 
 

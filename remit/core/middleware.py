@@ -39,7 +39,7 @@ log = logging.getLogger("remit")
 OPERATIONS = ("/healthz", "/readyz", "/metrics")
 # Paths served without the version header (documentation and the console, for browsers; the above).
 UNVERSIONED = ("/v1/openapi.json", "/v1/docs", "/v1/redoc", "/docs", "/redoc", "/openapi.json", "/files/",
-               "/console", *OPERATIONS)
+               "/console", "/documents/", *OPERATIONS)
 # Compatibility routes (remit.compat) speak another system's format: they need no version header and
 # read their own bodies, answering every refusal in their own envelope.
 OWN_FORMAT = "/v1/compat/"

@@ -217,7 +217,7 @@ async def get_receivables_id_pdf_link(call: EntityCall, receivable_id: uuid.UUID
 async def post_receivables_id_preview(call: EntityCall, receivable_id: uuid.UUID,
                                       payload: schemas.ReceivablePreviewRequest) -> Any:
     return await call.run(mails.preview, receivable_id=receivable_id, body_text=payload.body_text,
-                          subject_text=payload.subject_text)
+                          subject_text=payload.subject_text, language=payload.language.value)
 
 
 @router.post("/receivables/{receivable_id}/send", response_model=schemas.ReceivableSendResponse,

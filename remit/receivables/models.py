@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -212,7 +213,7 @@ class ReceivableMail(IdMixin, TimestampMixin, EntityOwned, Base):
     """A mail sent (or to be sent) for a receivable: the record ``send`` creates."""
 
     __tablename__ = "receivable_mails"
-    __table_args__ = (Index(None, "receivable_id", "created_at", "id"),)
+    __table_args__ = (Index(None, "receivable_id", "created_at", "id"), Index(None, "status", "next_attempt_at"))
 
     receivable_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("receivables.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16))
@@ -221,3 +222,24 @@ class ReceivableMail(IdMixin, TimestampMixin, EntityOwned, Base):
     body: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(2), default="en")
     recipients: Mapped[dict[str, Any]]  # {to, cc, bcc: [{email, is_success, error}]}
+    # Delivery (receivables.mails.delivery): tries made so far, and when the next may start — for a
+    # ``processing`` mail, when its claim lapses (a worker that died mid-delivery leaves it to expire).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None]
+
+
+class ReceivableDocument(IdMixin, EntityOwned, Base):
+    """A rendered PDF of one revision of a document in one language (receivables.documents).
+
+    ``revision`` is a digest of everything the PDF shows, so a document that did not change since
+    its last rendering reuses that file, and every change gets a file of its own."""
+
+    __tablename__ = "receivable_documents"
+    __table_args__ = (UniqueConstraint("receivable_id", "revision", "language"),)
+
+    receivable_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("receivables.id", ondelete="CASCADE"))
+    revision: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2))
+    file_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), index=True)
+    render_ms: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]

@@ -73,8 +73,8 @@ def _terms(terms: dict[str, Any] | None) -> dict[str, Any] | None:
     return terms
 
 
-def document(session: Session, receivable: Receivable) -> dict[str, Any]:
-    """The ``ReceivableResponse`` of one loaded receivable."""
+def document(session: Session, receivable: Receivable, *, links: bool = True) -> dict[str, Any]:
+    """The ``ReceivableResponse`` of one loaded receivable (``links``: with its signed PDF links)."""
     kind = ReceivableType(receivable.type)
     body: dict[str, Any] = {name: getattr(receivable, name) for name in COMMON}
     body.update((name, getattr(receivable, name)) for name in BY_TYPE[kind])
@@ -90,6 +90,10 @@ def document(session: Session, receivable: Receivable) -> dict[str, Any]:
     ]
     body["attachments"] = receivable.attachments or []
     body["file_url"] = body["original_file_url"] = body["einvoice_file_url"] = None
+    if links:
+        from remit.receivables.documents.service import urls
+
+        body.update(urls(session, receivable))
     if kind == ReceivableType.invoice:
         total, due = amounts.balances(receivable)
         body["total_amount_with_credit_notes"] = total

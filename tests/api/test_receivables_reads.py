@@ -3,13 +3,16 @@ reminders, verification (and the issue it gates), required fields, template vari
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from babel.dates import format_date
 
 from remit.core import clock
+from remit.receivables.mailing.delivery import deliver_due
 from tests.fixtures.database import row_counts
 from tests.fixtures.masterdata import (
     address_payload,
@@ -24,6 +27,12 @@ from tests.fixtures.masterdata import (
     organization_payload,
 )
 from tests.fixtures.receivables import Billing, billing
+
+
+def long_date(iso: str, language: str) -> str:
+    """A date as documents and mails write it in ``language`` (Babel's medium format)."""
+    return format_date(date.fromisoformat(iso), format="medium", locale=language)
+
 
 SEND = {"subject_text": "Invoice {document_id}", "body_text": "Dear {counterpart_name}, please pay {amount_due}."}
 EVENT_DATA = {
@@ -80,6 +89,15 @@ def delivered(*emails: str) -> list[dict[str, Any]]:
     return [{"email": email, "is_success": True, "error": None} for email in emails]
 
 
+def pending(*emails: str) -> list[dict[str, Any]]:
+    return [{"email": email, "is_success": False, "error": None} for email in emails]
+
+
+async def deliver(app) -> int:
+    """One pass of the background mail delivery (the default transport: no network)."""
+    return await asyncio.to_thread(deliver_due, app.state.runtime)
+
+
 async def verify(bill: Billing, receivable_id: str) -> dict[str, Any]:
     response = await bill.act(receivable_id, "verify")
     assert response.status_code == 200, response.text
@@ -115,8 +133,8 @@ class TestHistory:
             ("status_changed", {"old_status": "draft", "new_status": "issued"}),
             ("status_changed", {"old_status": "issued", "new_status": "partially_paid"}),
             ("payment_received", {"amount_paid": 1000, "amount_due": 27560, "comment": "first"}),
-            ("mail_sent", {"mail_id": mail_id, "mail_status": "sent", "recipients": {
-                "to": delivered("grace@customer.example"), "cc": [], "bcc": []}}),
+            ("mail_sent", {"mail_id": mail_id, "mail_status": "pending", "recipients": {
+                "to": pending("grace@customer.example"), "cc": [], "bcc": []}}),
             ("status_changed", {"old_status": "partially_paid", "new_status": "paid"}),
             ("payment_received", {"amount_paid": 27560, "amount_due": 0, "comment": None}),
         ]
@@ -226,12 +244,15 @@ class TestHistory:
 
 
 class TestMails:
-    async def test_send_to_the_counterparts_contact(self, bill, db):
+    async def test_send_to_the_counterparts_contact(self, bill, db, app):
         invoice = await bill.issued()
         response = await bill.act(invoice["id"], "send", SEND)
         assert response.status_code == 200, response.text
         assert_shape(response.json(), "ReceivableSendResponse")
         mail_id = response.json()["mail_id"]
+        [mail] = await mails(bill, invoice["id"])
+        assert (mail["status"], mail["recipients"]["to"]) == ("pending", pending("grace@customer.example"))
+        assert await deliver(app) >= 1
         [mail] = await mails(bill, invoice["id"])
         assert (mail["id"], mail["status"]) == (mail_id, "sent")
         assert mail["recipients"] == {"to": delivered("grace@customer.example"), "cc": [], "bcc": []}
@@ -241,24 +262,27 @@ class TestMails:
         assert one.json() == mail
         assert event_actions(db, invoice["id"])[-1] == "receivable.mail_sent"
 
-    async def test_explicit_recipients(self, bill):
+    async def test_explicit_recipients(self, bill, app):
         invoice = await bill.issued()
         response = await bill.act(invoice["id"], "send", {**SEND, "recipients": {
             "to": ["ap@customer.example", "boss@customer.example"], "cc": ["cc@acme.example"],
             "bcc": ["archive@acme.example"]}})
         assert response.status_code == 200, response.text
+        [(_, data)] = await events(bill, invoice["id"], event_type__in=["mail_sent"])
+        await deliver(app)
         [mail] = await mails(bill, invoice["id"])
         assert mail["recipients"] == {"to": delivered("ap@customer.example", "boss@customer.example"),
                                       "cc": delivered("cc@acme.example"), "bcc": delivered("archive@acme.example")}
-        [(_, data)] = await events(bill, invoice["id"], event_type__in=["mail_sent"])
-        assert data["recipients"] == mail["recipients"]
+        assert data["recipients"] == {"to": pending("ap@customer.example", "boss@customer.example"),
+                                      "cc": pending("cc@acme.example"), "bcc": pending("archive@acme.example")}
         # copies only: the document still goes to the contact
         response = await bill.act(invoice["id"], "send", {**SEND, "recipients": {"cc": ["cc@acme.example"]}})
         assert response.status_code == 200, response.text
+        await deliver(app)
         latest = (await mails(bill, invoice["id"], order="desc"))[0]
         assert latest["recipients"]["to"] == delivered("grace@customer.example")
 
-    async def test_without_a_contact_the_counterparts_email(self, bill):
+    async def test_without_a_contact_the_counterparts_email(self, bill, app):
         counterpart = await create_counterpart(bill.client, bill.on, legal_name="Mailbox GmbH",
                                                email="office@mailbox.example")
         invoice = await bill.issued(bill.invoice(counterpart_id=counterpart["id"],
@@ -267,6 +291,7 @@ class TestMails:
         assert invoice["counterpart_contact"] is None
         response = await bill.act(invoice["id"], "send", SEND)
         assert response.status_code == 200, response.text
+        await deliver(app)
         [mail] = await mails(bill, invoice["id"])
         assert mail["recipients"]["to"] == delivered("office@mailbox.example")
 
@@ -280,11 +305,13 @@ class TestMails:
         assert response.status_code == 409, response.text
         assert row_counts(db) == before
 
-    async def test_list_filters_and_unknown_mails(self, bill):
+    async def test_list_filters_and_unknown_mails(self, bill, app):
         invoice, other = await bill.issued(), await bill.issued()
         first = (await bill.act(invoice["id"], "send", SEND)).json()["mail_id"]
         second = (await bill.act(invoice["id"], "send", SEND)).json()["mail_id"]
         theirs = (await bill.act(other["id"], "send", SEND)).json()["mail_id"]
+        assert [m["id"] for m in await mails(bill, invoice["id"], status="pending")] == [first, second]
+        await deliver(app)
         assert [m["id"] for m in await mails(bill, invoice["id"])] == [first, second]
         assert [m["id"] for m in await mails(bill, invoice["id"], order="desc")] == [second, first]
         assert [m["id"] for m in await mails(bill, invoice["id"], status="sent")] == [first, second]
@@ -332,12 +359,13 @@ class TestPreview:
         invoice = await bill.issued()
         response = await bill.act(invoice["id"], "preview", {
             "subject_text": "Invoice {document_id} from {entity_name}",
-            "body_text": "Dear {counterpart_name}, {amount_due} {currency} are due on {due_date}. {unknown}"})
+            "body_text": "Dear {counterpart_name}, {amount_due} ({currency}) are due on {due_date}. {unknown}"})
         assert response.status_code == 201, response.text
         assert_shape(response.json(), "ReceivablePreviewResponse")
         assert response.json() == {
             "subject_preview": f"Invoice {invoice['document_id']} from Acme GmbH",
-            "body_preview": f"Dear Customer GmbH, 28560 EUR are due on {invoice['due_date']}. {{unknown}}"}
+            "body_preview": f"Dear Customer GmbH, €285.60 (EUR) are due on {long_date(invoice['due_date'], 'en')}. "
+                            "{unknown}"}
 
     async def test_a_quote_and_a_draft(self, bill, db):
         expiry = (clock.now().date() + timedelta(days=14)).isoformat()
@@ -347,7 +375,8 @@ class TestPreview:
                                                            "body_text": "Valid until {expiry_date}: {total_amount}",
                                                            "language": "de", "type": "receivable"})
         assert response.status_code == 201, response.text
-        assert response.json() == {"subject_preview": "Quote ", "body_preview": f"Valid until {expiry}: 28560"}
+        assert response.json() == {"subject_preview": "Quote ",
+                                   "body_preview": f"Valid until {long_date(expiry, 'de')}: 285,60\xa0€"}
         assert row_counts(db) == before
 
 

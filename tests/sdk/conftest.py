@@ -34,6 +34,8 @@ from monite import (
 )
 from monite.types import root_schema_input
 
+from tests.fixtures.smtp import Inbox, smtp_server
+
 SERVER_URL_ENV = "REMIT_TEST_DATABASE_URL"
 VERSION = "2024-05-25"
 START_TIMEOUT_S = 30.0
@@ -48,6 +50,7 @@ class Server:
     client_secret: str
     database_url: str
     log_path: Path
+    smtp: Inbox  # the SMTP server the server delivers receivable mails to
 
     @property
     def base_url(self) -> str:
@@ -120,7 +123,13 @@ def _wait_until_ready(proc: subprocess.Popen, port: int, log_path: Path) -> None
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def smtp() -> Iterator[Inbox]:
+    with smtp_server() as inbox:
+        yield inbox
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, smtp: Inbox) -> Iterator[Server]:
     global _server_log
     workdir = tmp_path_factory.mktemp("sdk-server")
     log_path = workdir / "server.log"
@@ -144,13 +153,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # Webhook scenarios deliver to a receiver on 127.0.0.1, and retry within a second.
         REMIT_WEBHOOK_ALLOW_PRIVATE_URLS="true",
         REMIT_WEBHOOK_RETRY_DELAYS="[0.5, 0.5]",
+        # Receivable PDFs are linked on this server; their mails go to the local SMTP server.
+        REMIT_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        REMIT_SMTP_URL=smtp.url,
+        REMIT_MAIL_POLL_SECONDS="0.5",
     )
     cmd = [sys.executable, "-m", "remit.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_until_ready(proc, port, log_path)
-        yield Server(port, client_id, client_secret, database_url, log_path)
+        yield Server(port, client_id, client_secret, database_url, log_path, smtp)
     finally:
         if proc.poll() is None:
             proc.terminate()

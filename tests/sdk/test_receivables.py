@@ -10,10 +10,16 @@ moved, and then reads the result through the SDK like any client would.
 from __future__ import annotations
 
 import base64
+import io
+import time
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
+import httpx
 import pytest
+from facturx import get_facturx_xml_from_pdf
+from lxml import etree
 from monite import (
     CounterpartAddress,
     CounterpartCreatePayload_Organization,
@@ -41,7 +47,9 @@ from monite import (
 )
 from monite.core.api_error import ApiError
 from monite.errors import NotFoundError
+from pypdf import PdfReader
 
+from tests.fixtures.smtp import attachments
 from tests.sdk.conftest import Server
 
 PRICE = 12_000  # EUR 120.00 a unit, taxed at 19 %
@@ -175,9 +183,9 @@ def test_invoice_issued_then_paid_in_two_steps(bill: Billing):
     record = receivables.get_history_by_id(history[-2].id, draft.id)
     assert (record.id, record.receivable_id, record.event_type) == (history[-2].id, draft.id, "status_changed")
     assert (record.event_data.old_status, record.event_data.new_status) == ("partially_paid", "paid")
-    # remit renders no PDFs yet: the links parse, and are empty.
+    # The PDF of the paid invoice, by its signed link (no token needed).
     links = receivables.get_pdf_link_by_id(draft.id)
-    assert (links.file_url, links.original_file_url) == (None, None)
+    assert "INV-00001" in pdf_text(download(links.file_url))
 
     # Lists and search find it by what it became.
     listed = receivables.get(status="paid", type="invoice")
@@ -349,8 +357,7 @@ def test_clone_delete_verify_and_mails(bill: Billing):
                                   recipients=Recipients(to=["ap@customer.example"], cc=["boss@customer.example"]))
     mails = receivables.get_mails(invoice.id)
     assert [m.id for m in mails.data] == [sent.mail_id]
-    mail = receivables.get_mail_by_id(invoice.id, sent.mail_id)
-    assert mail.status == "sent"
+    mail = delivered(receivables, invoice.id, sent.mail_id)
     assert [r.email for r in mail.recipients.to] == ["ap@customer.example"]
     assert [r.email for r in mail.recipients.cc] == ["boss@customer.example"]
     [record] = receivables.get_history(invoice.id, event_type_in=["mail_sent"]).data
@@ -363,11 +370,73 @@ def test_clone_delete_verify_and_mails(bill: Billing):
     assert (sent_draft.status, sent_draft.document_id) == ("issued", "INV-00002")
     [draft_mail] = receivables.get_mails(draft.id).data
     assert [r.email for r in draft_mail.recipients.to] == ["grace@customer.example"]
+    assert delivered(receivables, draft.id, draft_mail.id).status == "sent"
 
     # remit offers no reminders yet, so no invoice can name one: a test reminder is refused.
     assert refused(receivables.send_test_reminder_by_id, invoice.id, reminder_type="term_1") == (
         "The invoice has no payment reminder")
     assert receivables.get_mails(invoice.id).data[0].id == sent.mail_id
+
+
+def download(url: str | None) -> bytes:
+    """A document's PDF through its link, as the customer's browser would fetch it."""
+    assert url is not None and "/documents/" in url
+    response = httpx.get(url, timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    return response.content
+
+
+def pdf_text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def delivered(receivables, receivable_id: str, mail_id: str, timeout: float = 30.0):
+    """The mail record once the server's background delivery is done with it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        mail = receivables.get_mail_by_id(receivable_id, mail_id)
+        if mail.status not in ("pending", "processing") or time.monotonic() > deadline:
+            return mail
+        time.sleep(0.2)
+
+
+def test_invoice_pdf_carries_its_einvoice_and_is_mailed(server: Server, bill: Billing):
+    """Done when: created and issued through the SDK, the invoice's pdf_link downloads a PDF that
+    shows it and carries a valid EN 16931 XML whose totals match the API; send delivers it to a
+    local SMTP server; the mail log shows it sent."""
+    receivables = bill.client.receivables
+    invoice = bill.issued_invoice(memo="Thank you for your business")
+    links = receivables.get_pdf_link_by_id(invoice.id)
+    assert links.file_url and links.original_file_url
+    pdf = download(links.file_url)
+    text = pdf_text(pdf)
+    for shown in (invoice.document_id, "Customer GmbH", "Consulting hour", "€285.60", "Thank you for your business"):
+        assert shown in text
+    name, xml = get_facturx_xml_from_pdf(pdf, check_xsd=True)
+    assert name == "factur-x.xml"
+    root = etree.fromstring(xml)
+    ns = {"ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"}
+    summation = root.find(".//ram:SpecifiedTradeSettlementHeaderMonetarySummation", ns)
+    assert Decimal(summation.find("ram:GrandTotalAmount", ns).text) == Decimal(invoice.total_amount) / 100
+    assert Decimal(summation.find("ram:TaxTotalAmount", ns).text) == Decimal(invoice.total_vat_amount) / 100
+    assert Decimal(summation.find("ram:DuePayableAmount", ns).text) == Decimal(invoice.amount_due) / 100
+    assert receivables.get_by_id(invoice.id).file_url == links.file_url
+
+    preview = receivables.preview_by_id(invoice.id, subject_text="Invoice {document_id}",
+                                        body_text="Please pay {amount_due} by {due_date}.")
+    assert preview.subject_preview == f"Invoice {invoice.document_id}"
+    assert preview.body_preview.startswith("Please pay €285.60 by ")
+    sent = receivables.send_by_id(invoice.id, subject_text=preview.subject_preview, body_text=preview.body_preview)
+    mail = delivered(receivables, invoice.id, sent.mail_id)
+    assert mail.status == "sent"
+    assert [(r.email, r.is_success, r.error) for r in mail.recipients.to] == [("grace@customer.example", True, None)]
+    assert [m.id for m in receivables.get_mails(invoice.id, status="sent").data] == [sent.mail_id]
+    [(_, rcpt, message)] = server.smtp.wait_for(str(sent.mail_id))
+    assert rcpt == ["grace@customer.example"]
+    assert message["Subject"] == f"Invoice {invoice.document_id}"
+    [attached] = attachments(message)
+    assert get_facturx_xml_from_pdf(attached.get_payload(decode=True), check_xsd=True)[1] == xml
 
 
 def test_every_receivables_method_is_exercised():

@@ -169,9 +169,10 @@ def verify(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID) -
 
 
 def pdf_link(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID) -> dict[str, Any]:
-    """The document's PDF links; none until documents are rendered."""
-    load(session, ctx, receivable_id, "read")
-    return {"file_url": None, "original_file_url": None}
+    """The document's signed, expiring PDF links (``receivables.documents``)."""
+    from remit.receivables.documents.service import urls
+
+    return urls(session, load(session, ctx, receivable_id, "read"))
 
 
 def _field(required: bool, description: str) -> dict[str, Any]:
