@@ -50,7 +50,8 @@ class Server:
     client_secret: str
     database_url: str
     log_path: Path
-    smtp: Inbox  # the SMTP server the server delivers receivable mails to
+    # The SMTP server it delivers receivable mails to; None: the default transport (recorded, not sent).
+    smtp: Inbox | None = None
 
     @property
     def base_url(self) -> str:

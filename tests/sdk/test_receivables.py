@@ -432,6 +432,7 @@ def test_invoice_pdf_carries_its_einvoice_and_is_mailed(server: Server, bill: Bi
     assert mail.status == "sent"
     assert [(r.email, r.is_success, r.error) for r in mail.recipients.to] == [("grace@customer.example", True, None)]
     assert [m.id for m in receivables.get_mails(invoice.id, status="sent").data] == [sent.mail_id]
+    assert server.smtp is not None
     [(_, rcpt, message)] = server.smtp.wait_for(str(sent.mail_id))
     assert rcpt == ["grace@customer.example"]
     assert message["Subject"] == f"Invoice {invoice.document_id}"
