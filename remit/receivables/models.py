@@ -56,6 +56,8 @@ class Receivable(IdMixin, TimestampMixin, EntityOwned, Base):
         # The scheduler's scans: issued invoices past due, issued quotes past expiry.
         Index(None, "status", "due_date"),
         Index(None, "status", "expiry_date"),
+        # The document renderer's look for recent changes (receivables.render_documents, every 2 s).
+        Index(None, "updated_at"),
         CheckConstraint("type IN ('invoice', 'quote', 'credit_note')", name="known_type"),
         CheckConstraint("total_amount >= 0", name="total_amount_not_negative"),
         CheckConstraint("amount_paid >= 0", name="amount_paid_not_negative"),

@@ -43,9 +43,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('next_attempt_at', remit.core.base.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f('ix_receivable_mails_status_next_attempt_at'), ['status', 'next_attempt_at'], unique=False)
 
+    with op.batch_alter_table('receivables', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_receivables_updated_at'), ['updated_at'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('receivables', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_receivables_updated_at'))
+
     with op.batch_alter_table('receivable_mails', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_receivable_mails_status_next_attempt_at'))
         batch_op.drop_column('next_attempt_at')
