@@ -37,6 +37,7 @@ class Runtime:
     hooks: Hooks = field(default_factory=Hooks)
     jobs: Jobs = field(default_factory=Jobs)  # run by remit.worker.Runner
     outbox: Outbox = field(default_factory=Outbox)  # told after every commit that wrote events
+    mails: Outbox = field(default_factory=Outbox)  # told after every commit that recorded a mail to send
     policies: PolicyCache = field(init=False)
     webhooks: Webhooks = field(init=False)
 

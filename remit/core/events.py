@@ -36,6 +36,10 @@ class Outbox:
         if listener not in self._listeners:
             self._listeners.append(listener)
 
+    def ignore(self, listener: Callable[[], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def committed(self) -> None:
         for listener in list(self._listeners):
             listener()

@@ -162,3 +162,23 @@ async def test_test_reminder_is_delivered_with_the_invoice(bill, app, db, smtp):
     [(_, _, message)] = inbox.about(mail_id)
     assert message["Subject"] == f"Overdue: invoice {invoice['document_id']}"
     assert any(part.get_content_type() == "application/pdf" for part in message.walk())
+
+
+async def test_only_a_commit_that_recorded_a_mail_wakes_the_mail_loop(bill, app):
+    """Other changes (here: an invoice's create and issue) leave the loop asleep: waking it costs a
+    look at the mail queue, which once ran after every commit that wrote events."""
+    woken: list[int] = []
+
+    def wake() -> None:
+        woken.append(1)
+
+    mails = app.state.runtime.mails
+    mails.listen(wake)
+    try:
+        draft = await bill.create(bill.invoice())
+        assert (await bill.act(draft["id"], "issue")).status_code == 200
+        assert woken == []
+        await send(bill, draft["id"], {"subject_text": "Invoice", "body_text": "Please pay."})
+        assert woken == [1]
+    finally:
+        mails.ignore(wake)

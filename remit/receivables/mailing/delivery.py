@@ -1,7 +1,8 @@
 """The delivery of receivable mails, on the background runner (``remit.worker``), never in a request.
 
-``send`` and ``send_test_reminder`` record a mail as ``pending``; every commit that writes events
-(theirs do) wakes this loop, which also looks every ``REMIT_MAIL_POLL_SECONDS``. A mail moves
+``send`` and ``send_test_reminder`` record a mail as ``pending``; the commit that recorded it wakes
+this process's loop (``Runtime.mails``), which also looks every ``REMIT_MAIL_POLL_SECONDS`` (for
+mails recorded by other processes, and retries). A mail moves
 ``pending → processing → sent | partially_sent | failed``:
 
 1. **claim** — a conditional update (``pending`` and due, or ``processing`` whose claim lapsed →
@@ -60,10 +61,13 @@ def claim(runtime: Runtime, limit: int = BATCH) -> list[Claimed]:
     """Take up to ``limit`` due mails for this process (each a conditional update of its own)."""
     now = clock.now()
     claimed: list[Claimed] = []
+    due = (select(ReceivableMail.id, ReceivableMail.status, ReceivableMail.attempts)
+           .where(_due(now)).order_by(ReceivableMail.created_at, ReceivableMail.id).limit(limit))
+    with runtime.transaction(write=False) as session:  # look before taking a write: most looks find nothing
+        if session.execute(due).first() is None:
+            return claimed
     with runtime.transaction() as session:
-        rows = session.execute(select(ReceivableMail.id, ReceivableMail.status, ReceivableMail.attempts)
-                               .where(_due(now)).order_by(ReceivableMail.created_at, ReceivableMail.id)
-                               .limit(limit)).all()
+        rows = session.execute(due).all()
         for mail_id, status, attempts in rows:
             result = session.execute(
                 update(ReceivableMail)
@@ -204,7 +208,7 @@ def deliver_due(runtime: Runtime, transport: Transport | None = None) -> int:
 
 
 class Mailer:
-    """The loop: a pass whenever woken (commits that wrote events) and every poll interval."""
+    """The loop: a pass whenever woken (a commit that recorded a mail) and every poll interval."""
 
     def __init__(self) -> None:
         self._wakeup = threading.Event()
@@ -224,5 +228,5 @@ def register(runtime: Runtime) -> None:
     from remit.worker import Loop
 
     mailer = Mailer()
-    runtime.outbox.listen(mailer.wake)
+    runtime.mails.listen(mailer.wake)
     runtime.jobs.register_loop(Loop(LOOP_NAME, mailer.run, mailer.wake))

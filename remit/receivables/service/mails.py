@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from remit.core import clock
 from remit.core.context import RequestContext
+from remit.core.db.unit_of_work import after_commit
 from remit.counterparts.models import Counterpart
 from remit.entities.models import settings_of
 from remit.receivables import history
@@ -119,7 +120,7 @@ def _recipients(session: Session, receivable: Receivable,
 def _record(session: Session, ctx: RequestContext, receivable: Receivable, *, subject: str, body: str,
             recipients: dict[str, Any], kind: str = "receivable", language: str = "en") -> ReceivableMail:
     """The mail as ``pending``: the background delivery (``receivables.mailing.delivery``) sends it,
-    woken by the commit of this request's events."""
+    woken by this request's commit."""
     now = clock.now()
     mail = ReceivableMail(
         id=uuid.uuid4(), entity_id=receivable.entity_id, receivable_id=receivable.id, status="pending", kind=kind,
@@ -128,6 +129,9 @@ def _record(session: Session, ctx: RequestContext, receivable: Receivable, *, su
     )
     session.add(mail)
     session.flush()
+    runtime = session.info.get("runtime")
+    if runtime is not None:
+        after_commit(session, runtime.mails.committed)
     history.mail_sent(session, ctx, receivable, mail_id=mail.id, mail_status=mail.status, recipients=recipients,
                       term=None if kind == "receivable" else kind)
     emit(session, receivable, "mail_sent")
