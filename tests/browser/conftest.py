@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,14 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.sdk.conftest import (
-    SERVER_URL_ENV,
-    Server,
-    _create_pg_database,
-    _drop_pg_database,
-    _free_port,
-    _wait_until_ready,
-)
+from tests.sdk.conftest import Server, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 LINK_TTL_SECONDS = 10  # short, so the expiry test waits only this long
@@ -66,37 +56,8 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 def console_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     workdir = tmp_path_factory.mktemp("console-server")
-    log_path = workdir / "server.log"
-    pg_server = os.environ.get(SERVER_URL_ENV, "")
-    pg_name = None
-    if pg_server.startswith("postgres"):
-        pg_name, database_url = _create_pg_database(pg_server)
-    else:
-        database_url = f"sqlite:///{workdir / 'remit.db'}"
-    client_id, client_secret = str(uuid.uuid4()), f"console-secret-{uuid.uuid4().hex}"
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REMIT_")}
-    env.update(
-        REMIT_DATABASE_URL=database_url, REMIT_CLIENT_ID=client_id, REMIT_CLIENT_SECRET=client_secret,
-        REMIT_PUBLIC_URL=f"http://127.0.0.1:{port}", REMIT_CONSOLE_LINK_TTL_SECONDS=str(LINK_TTL_SECONDS),
-        PYTHONUNBUFFERED="1",
-    )
-    cmd = [sys.executable, "-m", "remit.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_until_ready(proc, port, log_path)
-        yield Server(port, client_id, client_secret, database_url, log_path)
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if pg_name is not None:
-            _drop_pg_database(pg_server, pg_name)
+    with running_server(workdir, lambda port: {"REMIT_CONSOLE_LINK_TTL_SECONDS": str(LINK_TTL_SECONDS)}) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,36 +130,25 @@ def smtp() -> Iterator[Inbox]:
         yield inbox
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, smtp: Inbox) -> Iterator[Server]:
-    global _server_log
-    workdir = tmp_path_factory.mktemp("sdk-server")
+@contextmanager
+def running_server(workdir: Path, settings: Callable[[int], dict[str, str]], smtp: Inbox | None = None,
+                   ) -> Iterator[Server]:
+    """``remit serve`` in a process of its own, on a fresh SQLite file in ``workdir`` or a fresh
+    database on the PostgreSQL server of ``REMIT_TEST_DATABASE_URL``, with its own partner credential;
+    ``settings(port)``: the test's own REMIT_* variables. Stopped, and its database dropped, after."""
     log_path = workdir / "server.log"
-    _server_log = log_path
-
     pg_server = os.environ.get(SERVER_URL_ENV, "")
     pg_name = None
     if pg_server.startswith("postgres"):
         pg_name, database_url = _create_pg_database(pg_server)
     else:
         database_url = f"sqlite:///{workdir / 'remit.db'}"
-
-    client_id, client_secret = str(uuid.uuid4()), f"sdk-secret-{uuid.uuid4().hex}"
+    client_id, client_secret = str(uuid.uuid4()), f"test-secret-{uuid.uuid4().hex}"
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REMIT_")}
-    env.update(
-        REMIT_DATABASE_URL=database_url,
-        REMIT_CLIENT_ID=client_id,
-        REMIT_CLIENT_SECRET=client_secret,
-        PYTHONUNBUFFERED="1",
-        # Webhook scenarios deliver to a receiver on 127.0.0.1, and retry within a second.
-        REMIT_WEBHOOK_ALLOW_PRIVATE_URLS="true",
-        REMIT_WEBHOOK_RETRY_DELAYS="[0.5, 0.5]",
-        # Receivable PDFs are linked on this server; their mails go to the local SMTP server.
-        REMIT_PUBLIC_URL=f"http://127.0.0.1:{port}",
-        REMIT_SMTP_URL=smtp.url,
-        REMIT_MAIL_POLL_SECONDS="0.5",
-    )
+    env.update(REMIT_DATABASE_URL=database_url, REMIT_CLIENT_ID=client_id, REMIT_CLIENT_SECRET=client_secret,
+               REMIT_PUBLIC_URL=f"http://127.0.0.1:{port}", PYTHONUNBUFFERED="1")
+    env.update(settings(port))
     cmd = [sys.executable, "-m", "remit.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -175,6 +165,23 @@ def server(tmp_path_factory: pytest.TempPathFactory, smtp: Inbox) -> Iterator[Se
                 proc.wait()
         if pg_name is not None:
             _drop_pg_database(pg_server, pg_name)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, smtp: Inbox) -> Iterator[Server]:
+    global _server_log
+    workdir = tmp_path_factory.mktemp("sdk-server")
+    _server_log = workdir / "server.log"
+    settings = {
+        # Webhook scenarios deliver to a receiver on 127.0.0.1, and retry within a second.
+        "REMIT_WEBHOOK_ALLOW_PRIVATE_URLS": "true",
+        "REMIT_WEBHOOK_RETRY_DELAYS": "[0.5, 0.5]",
+        # Receivable mails go to the local SMTP server.
+        "REMIT_SMTP_URL": smtp.url,
+        "REMIT_MAIL_POLL_SECONDS": "0.5",
+    }
+    with running_server(workdir, lambda port: settings, smtp) as running:
+        yield running
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
