@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, AnyUrl, BaseModel, ConfigDict, Field, GetCoreSchemaHandler, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    AnyUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    TypeAdapter,
+)
+from pydantic.networks import validate_email
 from pydantic_core import PydanticCustomError, core_schema
 
 
@@ -22,6 +33,28 @@ def _in_utc(value: datetime) -> datetime:
 
 # Every datetime a request carries (bodies and filters): stored and compared as aware UTC.
 RequestDatetime = Annotated[datetime, AfterValidator(_in_utc)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _email(value: str) -> str:
+    return validate_email(value)[1]
+
+
+class _Email:
+    """pydantic's ``EmailStr`` check, remembered per address: every response that carries a contact
+    checks its address again, and email-validator takes tens of µs a call. Refusals are not
+    remembered (``lru_cache`` keeps results only), so they raise pydantic's own error each time."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(_email, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> Any:
+        field_schema = handler(schema)
+        field_schema.update(type="string", format="email")
+        return field_schema
+
+
+EmailStr = Annotated[str, _Email()]
 
 
 _ANY_URL = TypeAdapter(AnyUrl)

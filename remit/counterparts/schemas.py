@@ -7,13 +7,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, EmailStr, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
 from remit.core.enums import AllowedCountries, CurrencyEnum, LanguageCodeEnum, VatIDTypeEnum
 from remit.core.pagination import CreatedAtRange, ListQuery
-from remit.core.schemas import Omittable, RequestSchema, ResponseSchema
+from remit.core.schemas import EmailStr, Omittable, RequestSchema, ResponseSchema
 from remit.tags.schemas import TagCategory
 
 

@@ -7,11 +7,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import EmailStr, Field, field_serializer
+from pydantic import Field, field_serializer
 
 from remit.core.enums import AllowedCountries, CurrencyEnum, EntityBusinessStructure, LanguageCodeEnum, VatIDTypeEnum
 from remit.core.pagination import CreatedAtRange, ListQuery
 from remit.core.schemas import (
+    EmailStr,
     Omittable,
     PaginatedResponse,
     RequestSchema,

@@ -8,12 +8,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import EmailStr, Field, model_validator
+from pydantic import Field, model_validator
 
 from remit.core.enums import AllowedCountries, CurrencyEnum
 from remit.core.money import AmountFilter, MinorUnits
 from remit.core.pagination import CreatedAtRange, ListQuery
-from remit.core.schemas import PaginatedResponse, RequestDatetime, RequestSchema, ResponseSchema
+from remit.core.schemas import EmailStr, PaginatedResponse, RequestDatetime, RequestSchema, ResponseSchema
 from remit.payables.lifecycle import PayableStateEnum
 from remit.payables.validation import PayablesFieldsAllowedForValidate
 from remit.tags.schemas import TagReadSchema

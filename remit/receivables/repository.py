@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from remit.core.repository import EntityScopedRepository
@@ -21,11 +21,22 @@ _ID = bindparam("receivable_id", type_=Receivable.id.type)
 _PARENT = select(Receivable.based_on).where(
     Receivable.entity_id == _ENTITY, Receivable.id == _ID, Receivable.type == ReceivableType.credit_note,
 )
-_FOR_UPDATE = (
-    select(Receivable)
-    .where(Receivable.entity_id == _ENTITY, Receivable.id == _ID, Receivable.status != S.deleted)
-    .with_for_update()
-    .execution_options(populate_existing=True)
+
+
+def _locking(*conditions: Any) -> Select[Receivable, bool]:
+    """The document row-locked (FOR UPDATE of its own row only), with whether it has tags."""
+    return (
+        select(Receivable, exists().where(receivable_tags.c.receivable_id == Receivable.id).label("has_tags"))
+        .where(Receivable.entity_id == _ENTITY, Receivable.id == _ID, Receivable.status != S.deleted, *conditions)
+        .with_for_update(of=Receivable)
+        .execution_options(populate_existing=True)
+    )
+
+
+_FOR_UPDATE = _locking()
+# Any document but a credit note made from an invoice (whose invoice is locked first: see get_for_transition).
+_FOR_UPDATE_UNLESS_CREDITING = _locking(
+    ~((Receivable.type == ReceivableType.credit_note) & Receivable.based_on.is_not(None))
 )
 _LINES = (
     select(ReceivableLineItem)
@@ -63,12 +74,29 @@ class ReceivableRepository(EntityScopedRepository[Receivable]):
 
     def find_for_update(self, receivable_id: uuid.UUID) -> Receivable | None:
         """Row-locked, with its lines and tags (every write reads them: totals, checks, the response),
-        each by a prebuilt statement set on the object as loaded."""
+        each by a prebuilt statement set on the object as loaded (tags only when it has any)."""
+        return self._lock(_FOR_UPDATE, receivable_id)
+
+    def get_for_transition(self, receivable_id: uuid.UUID) -> Receivable:
+        """Row-locked for a status change, in the one lock order: a credit note's invoice before the
+        credit note. One statement locks any other document; a credit note made from an invoice is
+        not found by it, and takes its invoice's id, its invoice's lock, then its own."""
+        receivable = self._lock(_FOR_UPDATE_UNLESS_CREDITING, receivable_id)
+        if receivable is None:
+            parent = self.credit_note_parent(receivable_id)
+            if parent is not None:
+                self.find_for_update(parent)
+            receivable = self.get_for_update(receivable_id)
+        return receivable
+
+    def _lock(self, statement: Select[Receivable, bool], receivable_id: uuid.UUID) -> Receivable | None:
         params = {"entity_id": self.entity_id, "receivable_id": receivable_id}
-        receivable: Receivable | None = self.session.scalars(_FOR_UPDATE, params).first()
-        if receivable is not None:
-            set_committed_value(receivable, "line_items", list(self.session.scalars(_LINES, params)))
-            set_committed_value(receivable, "tags", list(self.session.scalars(_TAGS, params)))
+        row = self.session.execute(statement, params).first()
+        if row is None:
+            return None
+        receivable: Receivable = row[0]
+        set_committed_value(receivable, "line_items", list(self.session.scalars(_LINES, params)))
+        set_committed_value(receivable, "tags", list(self.session.scalars(_TAGS, params)) if row.has_tags else [])
         return receivable
 
     def credit_note_parent(self, receivable_id: uuid.UUID) -> uuid.UUID | None:

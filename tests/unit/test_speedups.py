@@ -78,3 +78,35 @@ def test_query_models_parse_as_fastapi_parses_them(app):
     check()
     checked_payables = [m for _, m in models if m.__name__ == "PayableListQuery"]
     assert checked_payables
+
+
+EMAILS = [
+    "ap@example.com", "A.B@Example.COM", "first.last+tag@sub.example.co.uk", "üser@exämple.de", " ap@example.com",
+    "nope", "a@b", "two@@example.com", "ap@example..com", "", "x" * 300 + "@example.com", "ap@localhost",
+]
+
+
+def test_remembered_email_check_answers_as_pydantic_does():
+    """``core.schemas.EmailStr`` (validation remembered per address) against pydantic's ``EmailStr``:
+    the same value or the same refusal, asked twice (the second answer may come from memory), and
+    the same JSON schema."""
+    import pydantic
+    from pydantic import TypeAdapter, ValidationError
+
+    from remit.core.schemas import EmailStr
+
+    ours, theirs = TypeAdapter(EmailStr), TypeAdapter(pydantic.EmailStr)
+
+    def answer(adapter: TypeAdapter, value: str) -> object:
+        try:
+            return adapter.validate_python(value)
+        except ValidationError as exc:
+            return [(e["type"], e["msg"]) for e in exc.errors()]
+
+    refused = 0
+    for value in EMAILS * 2:
+        expected = answer(theirs, value)
+        assert answer(ours, value) == expected, value
+        refused += isinstance(expected, list)
+    assert refused >= 2 * 5  # the list holds refusals as well as addresses
+    assert ours.json_schema() == theirs.json_schema()

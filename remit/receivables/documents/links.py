@@ -13,6 +13,7 @@ for the TTL and up to a day more.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -35,6 +36,7 @@ class Grant:
     expires: int  # POSIX seconds
 
 
+@functools.lru_cache(maxsize=8)  # one secret per server (a few while keys rotate): derived once, not per link
 def _key(secret: str) -> bytes:
     return hmac.new(secret.encode(), PURPOSE, hashlib.sha256).digest()
 

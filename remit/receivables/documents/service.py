@@ -141,8 +141,9 @@ def urls(session: Session, receivable: Receivable) -> dict[str, str]:
         grant = links.Grant(receivable.id, receivable.entity_id, language, expires)
         return links.url(settings.public_url, runtime.secret, grant, name)
 
-    return {"file_url": link(receivable.file_language or "en"),
-            "original_file_url": link(receivable.original_file_language or "en")}
+    shown, original = receivable.file_language or "en", receivable.original_file_language or "en"
+    file_url = link(shown)
+    return {"file_url": file_url, "original_file_url": file_url if original == shown else link(original)}
 
 
 def by_link(session: Session, token: str) -> StoredFile | Rendered | None:

@@ -7,10 +7,10 @@ import binascii
 import uuid
 from typing import Annotated
 
-from pydantic import AfterValidator, EmailStr, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from remit.core.enums import LanguageCodeEnum
-from remit.core.schemas import RequestDatetime, RequestSchema
+from remit.core.schemas import EmailStr, RequestDatetime, RequestSchema
 from remit.receivables.schemas.common import (
     PositiveMoney,
     ReceivablesPreviewTypeEnum,

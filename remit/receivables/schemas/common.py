@@ -18,7 +18,6 @@ from typing import Annotated, Any
 from pydantic import (
     BeforeValidator,
     ConfigDict,
-    EmailStr,
     Field,
     PlainSerializer,
     ValidationError,
@@ -29,7 +28,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from remit.core.enums import AllowedCountries
 from remit.core.money import MAX_AMOUNT, MinorUnits
-from remit.core.schemas import RequestSchema, Url2083
+from remit.core.schemas import EmailStr, RequestSchema, Url2083
 
 # -- errors at a field ------------------------------------------------------------------------
 

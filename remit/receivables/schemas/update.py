@@ -8,7 +8,6 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    EmailStr,
     Field,
     RootModel,
     ValidatorFunctionWrapHandler,
@@ -18,7 +17,7 @@ from pydantic import (
 from pydantic_core import PydanticKnownError
 
 from remit.core.enums import CurrencyEnum
-from remit.core.schemas import Omittable, RequestDatetime, RequestSchema, Url2083, Url65536
+from remit.core.schemas import EmailStr, Omittable, RequestDatetime, RequestSchema, Url2083, Url65536
 from remit.entities.schemas import DocumentRenderingSettings
 from remit.receivables.schemas.common import (
     AttachmentRequest,

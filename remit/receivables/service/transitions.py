@@ -46,11 +46,7 @@ def issue(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID) ->
 
 def load_for_transition(session: Session, ctx: RequestContext, receivable_id: uuid.UUID) -> Receivable:
     """The document, row-locked; a credit note's invoice is locked first (the one lock order)."""
-    repo = ReceivableRepository(session, ctx)
-    based_on = repo.credit_note_parent(receivable_id)
-    if based_on is not None:
-        repo.find_for_update(based_on)
-    return repo.get_for_update(receivable_id)
+    return ReceivableRepository(session, ctx).get_for_transition(receivable_id)
 
 
 def issue_loaded(session: Session, ctx: RequestContext, receivable: Receivable, *, automatic: bool = False,
