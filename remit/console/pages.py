@@ -91,6 +91,12 @@ def render(request: Request, template: str, status_code: int = 200, **values: An
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
 
 
+def _problem(request: Request, status_code: int, detail: str) -> HTMLResponse:
+    """A refusal as a page: a sentence in the reader's language for its status, and the service's own
+    message beneath it as the detail (the API's messages are English; the page marks them so)."""
+    return render(request, "problem.html", status_code=status_code, status=status_code, detail=detail)
+
+
 def _signed_out(request: Request, status_code: int = 401, reason: str = "missing") -> HTMLResponse:
     response = render(request, "signed_out.html", status_code=status_code, reason=reason)
     response.delete_cookie(service.COOKIE, path="/console")
@@ -121,7 +127,7 @@ async def _page(request: Request, template: str, fn: Callable[..., Any], extra: 
     except Unauthorized:
         return _signed_out(request)
     except RemitError as error:
-        return render(request, "problem.html", status_code=error.status_code, message=error.message)
+        return _problem(request, error.status_code, error.message)
     return render(request, template, me=me, csrf_token=console.sessions.csrf_token(principal),
                   notice=request.query_params.get("done"), **(extra or {}), **values)
 
@@ -178,7 +184,7 @@ async def payable_file(request: Request, payable_id: uuid.UUID) -> Response:
     except Unauthorized:
         return _signed_out(request)
     except RemitError as error:
-        return render(request, "problem.html", status_code=error.status_code, message=error.message)
+        return _problem(request, error.status_code, error.message)
     return Response(stored.content, media_type=stored.mimetype, headers={
         "content-disposition": "inline", "cache-control": "private, no-store", "x-content-type-options": "nosniff",
         "content-security-policy": "sandbox; frame-ancestors 'self'"})
@@ -209,7 +215,7 @@ async def decide(request: Request, payable_id: uuid.UUID, action: str) -> Respon
         if not _same_origin(request):
             raise CsrfRefused()
         if action not in ACTIONS:
-            return render(request, "problem.html", status_code=404, message="Not Found")
+            return _problem(request, 404, "Not Found")
         raw_request_id, comment = form.get("request_id"), form.get("comment")
         request_id = uuid.UUID(raw_request_id) if isinstance(raw_request_id, str) and raw_request_id else None
         await _run(request, principal, views.decide, write=True, payable_id=payable_id, action=action,
@@ -220,9 +226,9 @@ async def decide(request: Request, payable_id: uuid.UUID, action: str) -> Respon
         # Someone else decided first, or the payable moved on: show where it stands now.
         return RedirectResponse(f"/console/payables/{payable_id}?done=conflict", status_code=303)
     except RemitError as error:
-        return render(request, "problem.html", status_code=error.status_code, message=error.message)
+        return _problem(request, error.status_code, error.message)
     except ValueError:
-        return render(request, "problem.html", status_code=400, message="Bad Request")
+        return _problem(request, 400, "Bad Request")
     return RedirectResponse(f"/console/payables/{payable_id}?done={action}", status_code=303)
 
 
@@ -239,7 +245,7 @@ async def sign_out(request: Request) -> Response:
     except Unauthorized:
         return _signed_out(request)
     except RemitError as error:
-        return render(request, "problem.html", status_code=error.status_code, message=error.message)
+        return _problem(request, error.status_code, error.message)
     state = request.app.state
     await state.db.run(lambda session: service.sign_out(session, principal), write=True, runtime=state.runtime)
     return _signed_out(request, status_code=200, reason="signed_out")

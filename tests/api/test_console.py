@@ -272,6 +272,24 @@ class TestDecisions:
         assert response.status_code == 403
         assert "not allowed to act on this approval request" in response.text
 
+    async def test_a_refusal_speaks_the_readers_language(self, client, partner, entity, on, browser):
+        """The sentence in German, the service's own (English) message beneath it, marked as English."""
+        made = await submitted_with_process(partner, entity["id"])
+        stranger = await partner.user_with(entity["id"], **DECIDERS)
+        csrf = await sign_in(client, browser, on, stranger.id)
+        response = await browser.post(f"/console/payables/{made['payable']['id']}/approve",
+                                      data={"csrf_token": csrf, "request_id": made["request"]["id"]},
+                                      headers={"accept-language": "de-DE,de;q=0.9"})
+        assert response.status_code == 403
+        assert '<html lang="de"' in response.text
+        assert "Dazu sind Sie nicht berechtigt." in response.text
+        assert "You are not allowed to do this." not in response.text
+        detail = response.text.split('<span lang="en">', 1)[1].split("</span>", 1)[0]
+        assert "not allowed to act on this approval request" in detail
+        missing = await browser.get(f"/console/payables/{uuid.uuid4()}", headers={"accept-language": "de"})
+        assert missing.status_code == 404
+        assert "Das wurde nicht gefunden, oder Sie dürfen es nicht sehen." in missing.text
+
     async def test_other_entitys_payable_is_not_found(self, client, partner, entity, other_entity, browser):
         theirs = await new_payable(client, partner.on(other_entity["id"]))
         user = await partner.user_with(entity["id"], payable=["read", "approve"])
