@@ -32,7 +32,7 @@ LANG_COOKIE = "remit_console_lang"
 ACTIONS = ("approve", "reject", "cancel", "reopen", "mark_as_paid")
 PAYABLE_STATUSES = ("draft", "new", "approve_in_progress", "waiting_to_be_paid", "partially_paid", "paid",
                     "canceled", "rejected")
-INVOICE_STATUSES = ("draft", "issued", "partially_paid", "paid", "overdue", "uncollectible", "canceled")
+INVOICE_STATUSES = ("draft", "issued", "partially_paid", "paid", "overdue", "uncollectible", "canceled", "rejected")
 # Pages are the app's own: no inline script or style, no other origin, never framed elsewhere.
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; img-src 'self' data:; object-src 'self'; frame-src 'self'; "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -23,6 +24,7 @@ from monite.types import root_schema_input
 
 from tests.browser.conftest import LINK_TTL_SECONDS, screenshot_dir, sign_in_link
 from tests.sdk.conftest import VERSION, Server, new_login
+from tests.sdk.test_receivables import make_billing
 
 _ROOTS = {cls.model_fields["object_type"].default: cls for name, cls in vars(root_schema_input).items()
           if name.startswith("RootSchemaInput_")}
@@ -180,7 +182,24 @@ def test_sign_in_see_waiting_and_approve(company: Company, approver: str, contex
     shot(page, "payables")
     page.get_by_role("link", name="Approved, to pay").click()
     assert page.locator("table.list tbody tr").count() == 1
+    # This approver may not read invoices: the menu does not offer them.
+    assert page.get_by_role("link", name="Invoices").count() == 0
+
+
+def test_invoices_for_whoever_may_read_them(company: Company, context: Any) -> None:
+    billing = make_billing(company.server.client(token=company.token), SimpleNamespace(id=company.entity_id),
+                           company.on)
+    issued = billing.issued_invoice()
+    billing.invoice()  # and a draft
+    clerk = company.user(permissions(receivable=["read"], payable=["read"]))
+    page = context.new_page()
+    page.goto(company.link(clerk))
     page.get_by_role("link", name="Invoices").click()
+    page.wait_for_url("**/console/invoices")
+    rows = page.locator("table.list tbody tr")
+    assert rows.count() == 2
+    assert issued.document_id is not None and issued.document_id in rows.first.inner_text() + rows.last.inner_text()
+    assert "Customer GmbH" in rows.first.inner_text()
     shot(page, "invoices")
 
 
