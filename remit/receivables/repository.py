@@ -34,7 +34,7 @@ def _locking(*conditions: Any) -> Select[Receivable, bool]:
 
 
 _FOR_UPDATE = _locking()
-# Any document but a credit note made from an invoice (whose invoice is locked first: see get_for_transition).
+# Any document but a credit note made from an invoice (whose invoice is locked first: see get_for_update).
 _FOR_UPDATE_UNLESS_CREDITING = _locking(
     ~((Receivable.type == ReceivableType.credit_note) & Receivable.based_on.is_not(None))
 )
@@ -66,28 +66,25 @@ class ReceivableRepository(EntityScopedRepository[Receivable]):
         return receivable
 
     def get_for_update(self, receivable_id: uuid.UUID) -> Receivable:
-        """Row-locked on PostgreSQL so concurrent writers queue; SQLite writers are serialised anyway."""
-        receivable = self.find_for_update(receivable_id)
-        if receivable is None:
-            raise ReceivableNotFound(receivable_id)
-        return receivable
-
-    def find_for_update(self, receivable_id: uuid.UUID) -> Receivable | None:
-        """Row-locked, with its lines and tags (every write reads them: totals, checks, the response),
-        each by a prebuilt statement set on the object as loaded (tags only when it has any)."""
-        return self._lock(_FOR_UPDATE, receivable_id)
-
-    def get_for_transition(self, receivable_id: uuid.UUID) -> Receivable:
-        """Row-locked for a status change, in the one lock order: a credit note's invoice before the
-        credit note. One statement locks any other document; a credit note made from an invoice is
-        not found by it, and takes its invoice's id, its invoice's lock, then its own."""
+        """Row-locked for a write (on PostgreSQL; SQLite writers are serialised anyway), in the one
+        lock order of every receivable write: a credit note's invoice before the credit note. One
+        statement locks any other document; a credit note made from an invoice is not found by it,
+        and takes its invoice's id, its invoice's lock, then its own."""
         receivable = self._lock(_FOR_UPDATE_UNLESS_CREDITING, receivable_id)
         if receivable is None:
             parent = self.credit_note_parent(receivable_id)
             if parent is not None:
                 self.find_for_update(parent)
-            receivable = self.get_for_update(receivable_id)
+            receivable = self.find_for_update(receivable_id)
+        if receivable is None:
+            raise ReceivableNotFound(receivable_id)
         return receivable
+
+    def find_for_update(self, receivable_id: uuid.UUID) -> Receivable | None:
+        """This one document row-locked (None when missing), with its lines and tags (every write
+        reads them: totals, checks, the response), each by a prebuilt statement set on the object as
+        loaded (tags only when it has any). To lock a document being written, ``get_for_update``."""
+        return self._lock(_FOR_UPDATE, receivable_id)
 
     def _lock(self, statement: Select[Receivable, bool], receivable_id: uuid.UUID) -> Receivable | None:
         params = {"entity_id": self.entity_id, "receivable_id": receivable_id}

@@ -21,6 +21,8 @@ conflicting transitions on one document.
     invoice still asks: one is issued, and every request for the other gets 409. The API keeps one
     draft credit note per invoice, so the test makes the second while the first is set aside in the
     database, then puts the first back: the state a lost race of that rule would leave.
+  - 8 edits of a draft credit note's lines against 8 issues of it: one issue wins, the edits before
+    it count, those after it get 409 (and none deadlocks: every write locks the invoice first).
 * Documents made from others, and sending: 16 credit notes of one invoice asked for at once make
   one draft (15 × 409); accepting a quote while invoices are created from it makes one invoice;
   sends racing issues of a draft issue it once, and every send records its mail.
@@ -390,6 +392,34 @@ async def test_two_credit_notes_that_together_pass_the_amount_due(remit: Remit, 
             assert status_changes(remit, rid) == [("draft", "issued"), ("issued", "canceled")]
             assert events(remit, rid)["receivable.canceled"] == 1
         assert (await bill.get(other_id))["status"] == "draft"
+
+
+async def test_editing_a_draft_credit_note_against_issuing_it(remit: Remit, server: Server, bill: Billing) -> None:
+    """8 edits of a draft credit note's lines (which read its invoice) against 8 issues of it (which
+    lock the invoice first): every write takes the invoice before the credit note, so none waits on
+    the other in a circle (on PostgreSQL that ended one of them in a deadlock error, a 500). One issue
+    wins; edits before it succeed, those after it are refused with 409, and the issued note credits
+    what the last edit before it left."""
+    for _ in range(ROUNDS):
+        invoice = await bill.issued()
+        product_id = invoice["line_items"][0]["product"]["id"]
+        note = await bill.create({"type": "credit_note", "based_on": invoice["id"]})
+        edit = {"credit_note": {"line_items": {product_id: {"quantity": 1}}}}
+        sent = [("PATCH", f"/receivables/{note['id']}", edit), ("POST", f"/receivables/{note['id']}/issue", None)] * HALF
+        outcomes = await remit.race(sent, headers=bill.on)
+        assert_sane(outcomes, server)
+
+        issues = [o for r, o in zip(sent, outcomes, strict=True) if r[0] == "POST"]
+        edits = [o for r, o in zip(sent, outcomes, strict=True) if r[0] == "PATCH"]
+        assert Counter(o.status for o in issues) == {200: 1, 409: HALF - 1}
+        assert {o.status for o in edits} <= {200, 409}
+        assert status_changes(remit, note["id"]) == [("draft", "issued")]
+        assert events(remit, note["id"])["receivable.issued"] == 1
+        # The note credits the whole invoice as made, or one of its two units once an edit came first.
+        credited = TWO_UNITS // 2 if any(o.status == 200 for o in edits) else TWO_UNITS
+        issued = await bill.get(note["id"])
+        assert issued["status"] == "issued" and issued["total_amount"] == credited
+        assert (await bill.get(invoice["id"]))["amount_due"] == TWO_UNITS - credited
 
 
 # -- documents made from others, and sending ------------------------------------------------

@@ -46,7 +46,7 @@ def issue(session: Session, ctx: RequestContext, *, receivable_id: uuid.UUID) ->
 
 def load_for_transition(session: Session, ctx: RequestContext, receivable_id: uuid.UUID) -> Receivable:
     """The document, row-locked; a credit note's invoice is locked first (the one lock order)."""
-    return ReceivableRepository(session, ctx).get_for_transition(receivable_id)
+    return ReceivableRepository(session, ctx).get_for_update(receivable_id)
 
 
 def issue_loaded(session: Session, ctx: RequestContext, receivable: Receivable, *, automatic: bool = False,
