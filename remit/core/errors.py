@@ -15,7 +15,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from remit.core.responses import JSONResponse
@@ -170,6 +170,18 @@ async def _data_error(request: Request, exc: DataError) -> JSONResponse:
     return error_response(400, "The request contains a value that cannot be stored")
 
 
+# PostgreSQL ends one of two transactions that wait on each other (deadlock_detected), or one it
+# cannot order (serialization_failure); all of it is rolled back, and asking again may succeed.
+CONCURRENCY_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+async def _operational_error(request: Request, exc: OperationalError) -> JSONResponse:
+    if getattr(exc.orig, "sqlstate", None) in CONCURRENCY_SQLSTATES:
+        log.warning("concurrent change on %s %s: %s", request.method, request.url.path, exc.orig)
+        return error_response(409, "The request conflicted with a concurrent change and was not carried out; try again")
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     request_id = request.scope.get("state", {}).get("request_id")
     log.exception("unhandled error (request id %s)", request_id)
@@ -192,4 +204,5 @@ def install_error_handlers(app: FastAPI) -> None:
     _handle(app, FieldError, _field_error)
     _handle(app, IntegrityError, _integrity_error)
     _handle(app, DataError, _data_error)
+    _handle(app, OperationalError, _operational_error)
     _handle(app, Exception, _unexpected)
