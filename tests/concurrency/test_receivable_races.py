@@ -116,12 +116,13 @@ def history_rows(remit: Remit, receivable_id: str) -> Counter[str]:
         ).all()))
 
 
-def assert_sane(outcomes: list[Outcome], server: Server) -> None:
-    """No server failure in the responses or the log; every refusal in Monite's error body."""
+def assert_sane(outcomes: list[Outcome], server: Server, *, monite_bodies: bool = True) -> None:
+    """No server failure in the responses or the log; every refusal in Monite's error body (unless
+    ``monite_bodies`` is off: a race that mixes in routes with another envelope checks those itself)."""
     assert not [o for o in outcomes if o.status >= 500], [o.text for o in outcomes if o.status >= 500]
     assert not [o for o in outcomes if "locked" in o.text.lower()]
     for o in outcomes:
-        if o.status >= 400:
+        if monite_bodies and o.status >= 400:
             assert isinstance(o.body, dict) and set(o.body) == {"error"}, o.text
             assert isinstance(o.body["error"].get("message"), str), o.text
     assert server.new_log_alarms() == []

@@ -20,11 +20,12 @@ from typing import Any
 
 import pytest
 
-from tests.concurrency.conftest import Outcome, Remit, Server
+from tests.concurrency.conftest import Remit, Server
 from tests.concurrency.test_receivable_races import (
     HALF,
     ROUNDS,
     action_of,
+    assert_sane,
     events,
     new_billing,
     status_changes,
@@ -40,12 +41,6 @@ ONLY_DRAFTS = {"error": {"message": "Only draft invoices can be rejected"}}
 @pytest.fixture(scope="module")
 async def bill(remit: Remit) -> Billing:
     return await new_billing(remit)
-
-
-def assert_sane(outcomes: list[Outcome], server: Server) -> None:
-    assert not [o for o in outcomes if o.status >= 500], [o.text for o in outcomes if o.status >= 500]
-    assert not [o for o in outcomes if "locked" in o.text.lower()]
-    assert server.new_log_alarms() == []
 
 
 async def test_issue_against_reject_of_a_draft(remit: Remit, server: Server, bill: Billing) -> None:
@@ -86,7 +81,7 @@ async def test_native_reject_against_compat_reject(remit: Remit, server: Server,
                                                          "rejection_reason_identifier": {"alternative_code": "RDTBR"}})
         sent = [native, compat] * HALF
         outcomes = await remit.race(sent, headers=bill.on)
-        assert_sane(outcomes, server)
+        assert_sane(outcomes, server, monite_bodies=False)  # the compat losers answer CRM.COM's envelope
 
         [(request, winner)] = winners(sent, outcomes)
         seen.add("compat" if request is compat else "native")

@@ -26,6 +26,7 @@ from drafthorse.models.payment import PaymentMeans, PaymentTerms
 from drafthorse.models.tradelines import LineItem
 
 from remit.core.money import to_major
+from remit.receivables.documents.view import party_name
 
 PROFILE = "FACTUR-X_EN16931"
 GUIDELINE = "urn:cen.eu:en16931:2017"
@@ -96,7 +97,7 @@ def build(body: dict[str, Any]) -> bytes:
             doc.header.notes.add(IncludedNote(content=note))
 
     entity = body.get("entity") or {}
-    seller_name = entity.get("name") or " ".join(p for p in (entity.get("first_name"), entity.get("last_name")) if p)
+    seller_name = party_name(entity)
     _party(doc.trade.agreement.seller, name=seller_name, address=body.get("entity_address"),
            vat_id=(body.get("entity_vat_id") or {}).get("value") or entity.get("vat_id"), tax_id=entity.get("tax_id"),
            email=entity.get("email"))

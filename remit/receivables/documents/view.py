@@ -134,7 +134,9 @@ def _iban(value: str | None) -> str:
     return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
 
 
-def _party_name(party: dict[str, Any]) -> str:
+def party_name(party: dict[str, Any]) -> str:
+    """The name a party's snapshot shows (the entity or the counterpart of a document): an
+    organization's name, or a person's first and last name."""
     return str(party.get("name") or " ".join(p for p in (party.get("first_name"), party.get("last_name")) if p))
 
 
@@ -186,7 +188,7 @@ def build(body: dict[str, Any], *, language: str, settings: dict[str, Any], logo
         "issue_date": fmt.day(body.get("issue_date")), "due_date": fmt.day(body.get("due_date")),
         "expiry_date": fmt.day(body.get("expiry_date")), "fulfillment_date": fmt.day(body.get("fulfillment_date")),
         "purchase_order": body.get("purchase_order") or "", "based_on": body.get("based_on_document_id") or "",
-        "seller": {"name": _party_name(entity), "address": _address(body.get("entity_address"), fmt.locale),
+        "seller": {"name": party_name(entity), "address": _address(body.get("entity_address"), fmt.locale),
                    "vat_id": (body.get("entity_vat_id") or {}).get("value") or entity.get("vat_id") or "",
                    "tax_id": entity.get("tax_id") or "", "email": entity.get("email") or "",
                    "phone": entity.get("phone") or "", "website": entity.get("website") or "",

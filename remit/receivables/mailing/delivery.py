@@ -32,6 +32,7 @@ from remit.core import clock
 from remit.entities.models import settings_of
 from remit.files.models import StoredFile
 from remit.receivables.documents import service as documents
+from remit.receivables.documents.view import party_name
 from remit.receivables.mailing.transport import Transport, from_settings
 from remit.receivables.models import Receivable, ReceivableMail
 
@@ -103,7 +104,7 @@ def compose(runtime: Runtime, mail: ReceivableMail, receivable: Receivable, sett
             attachment: tuple[str, bytes] | None) -> tuple[EmailMessage, str]:
     entity = receivable.entity or {}
     sender = _sender(runtime, entity)
-    name = entity.get("name") or " ".join(p for p in (entity.get("first_name"), entity.get("last_name")) if p)
+    name = party_name(entity)
     message = EmailMessage()
     message["Subject"] = _one_line(mail.subject)
     message["From"] = formataddr((_one_line(str(name)), sender)) if name else sender

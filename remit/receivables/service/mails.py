@@ -16,7 +16,7 @@ from remit.core.db.unit_of_work import after_commit
 from remit.counterparts.models import Counterpart
 from remit.entities.models import settings_of
 from remit.receivables import history
-from remit.receivables.documents.view import Formatter, locale_for
+from remit.receivables.documents.view import Formatter, locale_for, party_name
 from remit.receivables.errors import NoRecipient, NoReminder, ReceivableTransitionConflict
 from remit.receivables.lifecycle import ReceivableType, S
 from remit.receivables.models import Receivable, ReceivableMail
@@ -38,7 +38,7 @@ def values(receivable: Receivable, language: str | None = None) -> dict[str, str
     ``language`` writes them (Babel)."""
     fmt = Formatter(receivable.currency, locale_for(language or receivable.file_language))
     entity = receivable.entity or {}
-    name = entity.get("name") or " ".join(p for p in (entity.get("first_name"), entity.get("last_name")) if p)
+    name = party_name(entity)
     result = {
         "document_id": receivable.document_id or "", "counterpart_name": receivable.counterpart_name or "",
         "entity_name": name, "total_amount": fmt.money(receivable.total_amount), "currency": receivable.currency,
